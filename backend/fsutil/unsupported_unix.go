@@ -1,0 +1,12 @@
+//go:build unix
+
+package fsutil
+
+import (
+	"errors"
+	"syscall"
+)
+
+func isUnsupported(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EBADF)
+}
