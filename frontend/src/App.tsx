@@ -1,0 +1,49 @@
+import { Sidebar } from '@/components/Sidebar'
+import { TopBar } from '@/components/TopBar'
+import { Toaster } from '@/components/ui/sonner'
+import { TooltipProvider } from '@/components/ui/tooltip'
+import { useBackend } from '@/hooks/useBackend'
+import { useHashRoute, type Route } from '@/hooks/useHashRoute'
+import { useAppliedTheme } from '@/hooks/useTheme'
+import { GalleryPage } from '@/pages/GalleryPage'
+import { ModelsPage } from '@/pages/ModelsPage'
+import { SettingsPage } from '@/pages/SettingsPage'
+
+const TITLES: Record<Route, { title: string; subtitle: string }> = {
+  generate: { title: 'Generate', subtitle: '' },
+  models: { title: 'Models', subtitle: 'Checkpoints, LoRA and everything else in your models folders' },
+  gallery: { title: 'Gallery', subtitle: 'Every image you have made' },
+  settings: { title: 'Settings', subtitle: 'Folders, keys and defaults' },
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route) {
+    case 'gallery':
+      return <GalleryPage />
+    case 'settings':
+      return <SettingsPage />
+    default:
+      return <ModelsPage />
+  }
+}
+
+export function App() {
+  useBackend()
+  const theme = useAppliedTheme()
+  const [route, navigate] = useHashRoute()
+  const { title, subtitle } = TITLES[route]
+  return (
+    <TooltipProvider delayDuration={400}>
+      <div className="flex h-full overflow-hidden">
+        <Sidebar route={route} onNavigate={navigate} />
+        <div className="flex min-w-0 flex-1 flex-col">
+          <TopBar title={title} subtitle={subtitle} />
+          <main className="min-h-0 flex-1 overflow-y-auto">
+            <Page route={route} />
+          </main>
+        </div>
+      </div>
+      <Toaster theme={theme} />
+    </TooltipProvider>
+  )
+}

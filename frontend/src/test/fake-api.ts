@@ -1,0 +1,127 @@
+// Test double for src/lib/api.ts (installed by setup.ts with vi.mock). Every
+// method is a vi.fn backed by an in-memory backend that tests can seed,
+// override per call, and drive with emit() as Go would.
+import { vi } from 'vitest'
+import type { EventName } from '@/lib/events'
+import type { Job, KeyState, KeyStatus, Model, OutputItem, Provider, Settings, Style, Theme } from '@/lib/types'
+import { makeKeyState, makeSettings } from './fixtures'
+
+export interface FakeBackend {
+  settings: Settings
+  models: Model[]
+  outputs: OutputItem[]
+  keys: KeyState
+  styles: Style[]
+  jobs: Job[]
+  listeners: Map<string, Set<(payload: unknown) => void>>
+}
+
+export const backend: FakeBackend = {
+  settings: makeSettings(),
+  models: [],
+  outputs: [],
+  keys: makeKeyState(),
+  styles: [],
+  jobs: [],
+  listeners: new Map(),
+}
+
+const clone = <T>(v: T): T => structuredClone(v)
+
+export class BackendError extends Error {
+  override name = 'BackendError'
+}
+
+export const api = {
+  version: vi.fn(async () => ({ version: '0.0.0-test', commit: 'test', goVersion: 'go1.26', os: 'linux', arch: 'amd64' })),
+  getPaths: vi.fn(async () => ({
+    configDir: '/cfg',
+    dataDir: '/data',
+    logsDir: '/data/logs',
+    cacheDir: '/cache',
+    databasePath: '/data/db',
+    settingsPath: '/cfg/settings.json',
+    defaultModelsRoot: '/default/models',
+    defaultOutputDir: '/default/out',
+  })),
+  getSettings: vi.fn(async () => clone(backend.settings)),
+  saveSettings: vi.fn(async (s: Settings) => {
+    backend.settings = clone(s)
+    return clone(s)
+  }),
+  chooseFolder: vi.fn(async (_title: string, _start: string) => ''),
+  listModels: vi.fn(async () => clone(backend.models)),
+  openModelsFolder: vi.fn(async (_kind: string) => {}),
+  revealModel: vi.fn(async (_id: string) => {}),
+  rescanModels: vi.fn(async () => {}),
+  getKeyState: vi.fn(async () => clone(backend.keys)),
+  setKey: vi.fn(async (provider: Provider, key: string): Promise<KeyStatus> => {
+    const k = backend.keys.keys.find((x) => x.provider === provider)
+    if (!k) throw new BackendError(`unknown provider ${provider}`)
+    Object.assign(k, { set: true, source: 'keychain', last4: key.slice(-4) })
+    return clone(k)
+  }),
+  deleteKey: vi.fn(async (provider: Provider): Promise<KeyStatus> => {
+    const k = backend.keys.keys.find((x) => x.provider === provider)
+    if (!k) throw new BackendError(`unknown provider ${provider}`)
+    Object.assign(k, { set: false, source: '', last4: '' })
+    return clone(k)
+  }),
+  listOutputs: vi.fn(async (query: string, offset: number, limit: number) => {
+    const hits = backend.outputs.filter((o) => query === '' || o.prompt.includes(query))
+    return { items: clone(hits.slice(offset, offset + limit)), total: hits.length }
+  }),
+  openOutput: vi.fn(async (_id: string) => {}),
+  revealOutput: vi.fn(async (_id: string) => {}),
+  deleteOutput: vi.fn(async (id: string) => {
+    backend.outputs = backend.outputs.filter((o) => o.id !== id)
+  }),
+  randomPrompt: vi.fn(async (_seed: number) => ({ positive: 'a cat', negative: 'blurry' })),
+  listStyles: vi.fn(async () => clone(backend.styles)),
+  saveStyle: vi.fn(async (s: Style) => {
+    backend.styles = [...backend.styles.filter((x) => x.name !== s.name), s]
+    return clone(backend.styles)
+  }),
+  deleteStyle: vi.fn(async (name: string) => {
+    backend.styles = backend.styles.filter((x) => x.name !== name)
+    return clone(backend.styles)
+  }),
+  listJobs: vi.fn(async () => clone(backend.jobs)),
+  cancelJob: vi.fn(async (_id: string) => {}),
+}
+
+export type Api = typeof api
+
+export function onEvent<T>(name: EventName, cb: (payload: T) => void): () => void {
+  const set = backend.listeners.get(name) ?? new Set()
+  const fn = cb as (payload: unknown) => void
+  set.add(fn)
+  backend.listeners.set(name, set)
+  return () => {
+    set.delete(fn)
+  }
+}
+
+export const setWindowTheme = vi.fn((_theme: Theme) => {})
+
+/** Delivers an event to every subscriber, as the Wails runtime would. */
+export function emit(name: EventName, payload: unknown): void {
+  for (const cb of [...(backend.listeners.get(name) ?? [])]) cb(payload)
+}
+
+export function listenerCount(): number {
+  let n = 0
+  for (const set of backend.listeners.values()) n += set.size
+  return n
+}
+
+export function resetFakeBackend(): void {
+  backend.settings = makeSettings()
+  backend.models = []
+  backend.outputs = []
+  backend.keys = makeKeyState()
+  backend.styles = []
+  backend.jobs = []
+  backend.listeners.clear()
+  for (const fn of Object.values(api)) fn.mockReset()
+}

@@ -1,0 +1,541 @@
+export namespace catalog {
+	
+	export class Model {
+	    id: string;
+	    name: string;
+	    fileName: string;
+	    path: string;
+	    root: string;
+	    folder: string;
+	    kind: string;
+	    family: string;
+	    inpaint: boolean;
+	    vPrediction: boolean;
+	    baseModel?: string;
+	    format: string;
+	    size: number;
+	    // Go type: time
+	    modTime: any;
+	    sha256: string;
+	    autoV2: string;
+	    hashing: boolean;
+	    tensorCount: number;
+	    dtypes: {[key: string]: number};
+	    metadata?: {[key: string]: string};
+	    status: string;
+	    error?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Model(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.fileName = source["fileName"];
+	        this.path = source["path"];
+	        this.root = source["root"];
+	        this.folder = source["folder"];
+	        this.kind = source["kind"];
+	        this.family = source["family"];
+	        this.inpaint = source["inpaint"];
+	        this.vPrediction = source["vPrediction"];
+	        this.baseModel = source["baseModel"];
+	        this.format = source["format"];
+	        this.size = source["size"];
+	        this.modTime = this.convertValues(source["modTime"], null);
+	        this.sha256 = source["sha256"];
+	        this.autoV2 = source["autoV2"];
+	        this.hashing = source["hashing"];
+	        this.tensorCount = source["tensorCount"];
+	        this.dtypes = source["dtypes"];
+	        this.metadata = source["metadata"];
+	        this.status = source["status"];
+	        this.error = source["error"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace gallery {
+	
+	export class Item {
+	    id: string;
+	    jobId: string;
+	    path: string;
+	    provider: string;
+	    model: string;
+	    prompt: string;
+	    negativePrompt: string;
+	    seed: number;
+	    width: number;
+	    height: number;
+	    params?: {[key: string]: any};
+	    // Go type: time
+	    createdAt: any;
+	    exists: boolean;
+	    url: string;
+	    thumbUrl: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Item(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.jobId = source["jobId"];
+	        this.path = source["path"];
+	        this.provider = source["provider"];
+	        this.model = source["model"];
+	        this.prompt = source["prompt"];
+	        this.negativePrompt = source["negativePrompt"];
+	        this.seed = source["seed"];
+	        this.width = source["width"];
+	        this.height = source["height"];
+	        this.params = source["params"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.exists = source["exists"];
+	        this.url = source["url"];
+	        this.thumbUrl = source["thumbUrl"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Page {
+	    items: Item[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Page(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], Item);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace jobs {
+	
+	export class Output {
+	    path: string;
+	    width: number;
+	    height: number;
+	    seed: number;
+	    metadata?: {[key: string]: any};
+	
+	    static createFrom(source: any = {}) {
+	        return new Output(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.width = source["width"];
+	        this.height = source["height"];
+	        this.seed = source["seed"];
+	        this.metadata = source["metadata"];
+	    }
+	}
+	export class Progress {
+	    jobId: string;
+	    step: number;
+	    total: number;
+	    etaSeconds: number;
+	    preview?: string;
+	    message?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Progress(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.jobId = source["jobId"];
+	        this.step = source["step"];
+	        this.total = source["total"];
+	        this.etaSeconds = source["etaSeconds"];
+	        this.preview = source["preview"];
+	        this.message = source["message"];
+	    }
+	}
+	export class Request {
+	    provider: string;
+	    model: string;
+	    mode: string;
+	    prompt: string;
+	    negativePrompt: string;
+	    params?: {[key: string]: any};
+	
+	    static createFrom(source: any = {}) {
+	        return new Request(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
+	        this.model = source["model"];
+	        this.mode = source["mode"];
+	        this.prompt = source["prompt"];
+	        this.negativePrompt = source["negativePrompt"];
+	        this.params = source["params"];
+	    }
+	}
+	export class Job {
+	    id: string;
+	    request: Request;
+	    state: string;
+	    error?: string;
+	    progress: Progress;
+	    outputs?: Output[];
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    startedAt?: any;
+	    // Go type: time
+	    finishedAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Job(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.request = this.convertValues(source["request"], Request);
+	        this.state = source["state"];
+	        this.error = source["error"];
+	        this.progress = this.convertValues(source["progress"], Progress);
+	        this.outputs = this.convertValues(source["outputs"], Output);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.startedAt = this.convertValues(source["startedAt"], null);
+	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
+
+}
+
+export namespace paths {
+	
+	export class Layout {
+	    configDir: string;
+	    dataDir: string;
+	    logsDir: string;
+	    cacheDir: string;
+	    databasePath: string;
+	    settingsPath: string;
+	    defaultModelsRoot: string;
+	    defaultOutputDir: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Layout(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.configDir = source["configDir"];
+	        this.dataDir = source["dataDir"];
+	        this.logsDir = source["logsDir"];
+	        this.cacheDir = source["cacheDir"];
+	        this.databasePath = source["databasePath"];
+	        this.settingsPath = source["settingsPath"];
+	        this.defaultModelsRoot = source["defaultModelsRoot"];
+	        this.defaultOutputDir = source["defaultOutputDir"];
+	    }
+	}
+
+}
+
+export namespace prompts {
+	
+	export class Prompt {
+	    positive: string;
+	    negative: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Prompt(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.positive = source["positive"];
+	        this.negative = source["negative"];
+	    }
+	}
+	export class Style {
+	    name: string;
+	    prompt: string;
+	    negativePrompt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Style(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.prompt = source["prompt"];
+	        this.negativePrompt = source["negativePrompt"];
+	    }
+	}
+
+}
+
+export namespace secrets {
+	
+	export class Status {
+	    provider: string;
+	    name: string;
+	    set: boolean;
+	    source: string;
+	    last4: string;
+	    envVar: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Status(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
+	        this.name = source["name"];
+	        this.set = source["set"];
+	        this.source = source["source"];
+	        this.last4 = source["last4"];
+	        this.envVar = source["envVar"];
+	    }
+	}
+	export class State {
+	    keychainAvailable: boolean;
+	    message: string;
+	    keys: Status[];
+	
+	    static createFrom(source: any = {}) {
+	        return new State(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.keychainAvailable = source["keychainAvailable"];
+	        this.message = source["message"];
+	        this.keys = this.convertValues(source["keys"], Status);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace settings {
+	
+	export class Engine {
+	    device: string;
+	    idleTimeoutMinutes: number;
+	    memoryBudgetGB: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Engine(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.device = source["device"];
+	        this.idleTimeoutMinutes = source["idleTimeoutMinutes"];
+	        this.memoryBudgetGB = source["memoryBudgetGB"];
+	    }
+	}
+	export class Generation {
+	    checkpoint: string;
+	    sampler: string;
+	    scheduler: string;
+	    steps: number;
+	    cfgScale: number;
+	    width: number;
+	    height: number;
+	    seed: number;
+	    clipSkip: number;
+	    batchSize: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Generation(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.checkpoint = source["checkpoint"];
+	        this.sampler = source["sampler"];
+	        this.scheduler = source["scheduler"];
+	        this.steps = source["steps"];
+	        this.cfgScale = source["cfgScale"];
+	        this.width = source["width"];
+	        this.height = source["height"];
+	        this.seed = source["seed"];
+	        this.clipSkip = source["clipSkip"];
+	        this.batchSize = source["batchSize"];
+	    }
+	}
+	export class Settings {
+	    version: number;
+	    theme: string;
+	    modelsRoot: string;
+	    extraModelRoots: string[];
+	    outputDir: string;
+	    logLevel: string;
+	    engine: Engine;
+	    generation: Generation;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.version = source["version"];
+	        this.theme = source["theme"];
+	        this.modelsRoot = source["modelsRoot"];
+	        this.extraModelRoots = source["extraModelRoots"];
+	        this.outputDir = source["outputDir"];
+	        this.logLevel = source["logLevel"];
+	        this.engine = this.convertValues(source["engine"], Engine);
+	        this.generation = this.convertValues(source["generation"], Generation);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace version {
+	
+	export class Info {
+	    version: string;
+	    commit: string;
+	    goVersion: string;
+	    os: string;
+	    arch: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Info(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.version = source["version"];
+	        this.commit = source["commit"];
+	        this.goVersion = source["goVersion"];
+	        this.os = source["os"];
+	        this.arch = source["arch"];
+	    }
+	}
+
+}
+
