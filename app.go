@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/dreamlayer/dreamlayer/backend/catalog"
+	"github.com/dreamlayer/dreamlayer/backend/events"
+	"github.com/dreamlayer/dreamlayer/backend/gallery"
+	"github.com/dreamlayer/dreamlayer/backend/jobs"
+	"github.com/dreamlayer/dreamlayer/backend/paths"
+	"github.com/dreamlayer/dreamlayer/backend/prompts"
+	"github.com/dreamlayer/dreamlayer/backend/secrets"
+	"github.com/dreamlayer/dreamlayer/backend/settings"
+	"github.com/dreamlayer/dreamlayer/backend/studio"
+	"github.com/dreamlayer/dreamlayer/backend/version"
+)
+
+// App is the object the UI calls. Each method is one call into a service;
+// errors reject the JavaScript promise with their message.
+type App struct {
+	ctx    context.Context
+	studio *studio.Studio
+	relay  *events.Relay
+}
+
+// NewApp binds the services to the window.
+func NewApp(st *studio.Studio, relay *events.Relay) *App {
+	return &App{studio: st, relay: relay, ctx: context.Background()}
+}
+
+// wailsEmitter sends events to the window through the Wails runtime. It only
+// works with the context Wails passes to OnStartup.
+type wailsEmitter struct{ ctx context.Context }
+
+func (w wailsEmitter) Emit(name string, payload any) { runtime.EventsEmit(w.ctx, name, payload) }
+
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	a.relay.Attach(wailsEmitter{ctx})
+	if notice := a.studio.Settings.Notice(); notice != "" {
+		a.relay.Emit(events.AppNotice, events.Notice{Level: "warning", Message: notice})
+	}
+	// Scanning a big model folder must never hold up the first paint.
+	go func() {
+		if err := a.studio.StartCatalog(ctx); err != nil {
+			a.studio.Logger.Error("start catalog", "err", err)
+			a.relay.Emit(events.AppNotice, events.Notice{Level: "error", Message: err.Error()})
+		}
+	}()
+}
+
+func (a *App) shutdown(context.Context) {
+	a.relay.Detach()
+	if err := a.studio.Close(); err != nil {
+		a.studio.Logger.Error("shutdown", "err", err)
+	}
+}
+
+// Version describes the running build.
+func (a *App) Version() (version.Info, error) { return version.Get(), nil }
+
+// GetPaths returns the app's folders.
+func (a *App) GetPaths() (paths.Layout, error) { return a.studio.Layout, nil }
+
+// GetSettings returns the current settings.
+func (a *App) GetSettings() (settings.Settings, error) { return a.studio.Settings.Get(), nil }
+
+// SaveSettings validates, stores and applies new settings.
+func (a *App) SaveSettings(next settings.Settings) (settings.Settings, error) {
+	return a.studio.SaveSettings(a.ctx, next)
+}
+
+// ChooseFolder opens the native folder picker; "" means the user cancelled.
+func (a *App) ChooseFolder(title, start string) (string, error) {
+	return runtime.OpenDirectoryDialog(a.ctx, runtime.OpenDialogOptions{Title: title, DefaultDirectory: start, CanCreateDirectories: true})
+}
+
+// ListModels returns every model file the catalog knows.
+func (a *App) ListModels() ([]catalog.Model, error) { return a.studio.Catalog.List(), nil }
+
+// RescanModels walks every model folder again.
+func (a *App) RescanModels() error { return a.studio.Catalog.SetRoots(a.ctx, a.studio.ModelRoots()) }
+
+// OpenModelsFolder opens the models root, or its folder for one kind, in the OS file manager.
+func (a *App) OpenModelsFolder(kind string) error {
+	dir := a.studio.ModelRoots()[0]
+	if kind != "" {
+		k, ok := paths.KindForFolder(kind)
+		if !ok {
+			return fmt.Errorf("open models folder: unknown kind %q", kind)
+		}
+		dir = filepath.Join(dir, string(k))
+	}
+	return a.studio.Opener.Open(dir)
+}
+
+// RevealModel shows a model file in the OS file manager.
+func (a *App) RevealModel(id string) error {
+	m, ok := a.studio.Catalog.Get(id)
+	if !ok {
+		return fmt.Errorf("reveal model: no model with id %q", id)
+	}
+	return a.studio.Opener.Reveal(m.Path)
+}
+
+// GetKeyState reports, per cloud provider, whether a key is set (never the key).
+func (a *App) GetKeyState() (secrets.State, error) { return a.studio.Secrets.State(a.ctx), nil }
+
+// SetKey stores a provider's API key in the OS keychain.
+func (a *App) SetKey(provider, key string) (secrets.Status, error) {
+	p, err := secrets.ParseProvider(provider)
+	if err != nil {
+		return secrets.Status{}, err
+	}
+	return a.studio.Secrets.Set(a.ctx, p, key)
+}
+
+// DeleteKey removes a provider's API key.
+func (a *App) DeleteKey(provider string) (secrets.Status, error) {
+	p, err := secrets.ParseProvider(provider)
+	if err != nil {
+		return secrets.Status{}, err
+	}
+	return a.studio.Secrets.Delete(a.ctx, p)
+}
+
+// ListOutputs pages through generated images, newest first, optionally filtered by a search.
+func (a *App) ListOutputs(query string, offset, limit int) (gallery.Page, error) {
+	return a.studio.Gallery.List(a.ctx, query, offset, limit)
+}
+
+// OpenOutput opens an image in the OS viewer.
+func (a *App) OpenOutput(id string) error { return a.studio.Gallery.Open(a.ctx, id) }
+
+// RevealOutput shows an image in the OS file manager.
+func (a *App) RevealOutput(id string) error { return a.studio.Gallery.Reveal(a.ctx, id) }
+
+// DeleteOutput deletes an image file and its record (the UI confirms first).
+func (a *App) DeleteOutput(id string) error { return a.studio.Gallery.Delete(a.ctx, id) }
+
+// RandomPrompt makes a prompt from DreamLayer's own grammar; the same seed gives the same prompt.
+func (a *App) RandomPrompt(seed int64) (prompts.Prompt, error) {
+	return a.studio.Prompts.Random(seed), nil
+}
+
+// ListStyles returns the named prompt styles.
+func (a *App) ListStyles() ([]prompts.Style, error) { return a.studio.Styles.List() }
+
+// SaveStyle adds or replaces a style by name.
+func (a *App) SaveStyle(s prompts.Style) ([]prompts.Style, error) { return a.studio.Styles.Save(s) }
+
+// DeleteStyle removes a style by name.
+func (a *App) DeleteStyle(name string) ([]prompts.Style, error) { return a.studio.Styles.Delete(name) }
+
+// ListJobs returns the queue's jobs, newest first.
+func (a *App) ListJobs() ([]jobs.Job, error) { return a.studio.Jobs.List(), nil }
+
+// CancelJob cancels a queued or running job.
+func (a *App) CancelJob(id string) error { return a.studio.Jobs.Cancel(id) }

@@ -1,0 +1,201 @@
+package studio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dreamlayer/dreamlayer/backend/catalog"
+	"github.com/dreamlayer/dreamlayer/backend/events"
+	"github.com/dreamlayer/dreamlayer/backend/gallery"
+	"github.com/dreamlayer/dreamlayer/backend/history"
+	"github.com/dreamlayer/dreamlayer/backend/jobs"
+	"github.com/dreamlayer/dreamlayer/backend/logs"
+	"github.com/dreamlayer/dreamlayer/backend/paths"
+	"github.com/dreamlayer/dreamlayer/backend/prompts"
+	"github.com/dreamlayer/dreamlayer/backend/secrets"
+	"github.com/dreamlayer/dreamlayer/backend/settings"
+)
+
+// Options says how to build a Studio. Zero values pick the real thing.
+type Options struct {
+	// Layout overrides the resolved folders (tests); nil means paths.Resolve.
+	Layout *paths.Layout
+	// Emitter receives every service event; nil drops them.
+	Emitter events.Emitter
+	// Keyring overrides the OS keychain (tests use keyring.MockInit instead).
+	Keyring secrets.Keyring
+	// Opener overrides the OS file manager integration.
+	Opener gallery.Opener
+	// KeyTimeout bounds every keychain call; zero means the secrets default.
+	KeyTimeout time.Duration
+}
+
+// Studio holds DreamLayer's services, built once per process.
+type Studio struct {
+	Layout   paths.Layout
+	Logger   *logs.Logger
+	Settings *settings.Store
+	Secrets  *secrets.Store
+	Catalog  *catalog.Catalog
+	History  *history.DB
+	Jobs     *jobs.Queue
+	Gallery  *gallery.Service
+	Opener   gallery.Opener
+	Styles   *prompts.StyleStore
+	Prompts  *prompts.Generator
+}
+
+// Open resolves the folders, loads settings and opens every service. The
+// catalog is built but not started: the window starts it in the background,
+// while one-shot commands start it only when they need it.
+func Open(opts Options) (*Studio, error) {
+	var layout paths.Layout
+	if opts.Layout != nil {
+		layout = *opts.Layout
+	} else {
+		var err error
+		if layout, err = paths.Resolve(); err != nil {
+			return nil, fmt.Errorf("resolve folders: %w", err)
+		}
+	}
+	if err := layout.Ensure(); err != nil {
+		return nil, fmt.Errorf("create folders: %w", err)
+	}
+	emitter := opts.Emitter
+	if emitter == nil {
+		emitter = events.Nop{}
+	}
+
+	// Settings come first: the log level and the model roots depend on them.
+	bootLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store := settings.NewStore(layout.SettingsPath, emitter, bootLog)
+	current, err := store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load settings: %w", err)
+	}
+	logger, err := logs.Open(layout.LogsDir, current.LogLevel)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	log := logger.Logger
+
+	s := &Studio{Layout: layout, Logger: logger, Settings: store}
+	if s.History, err = history.Open(layout.DatabasePath); err != nil {
+		_ = logger.Close()
+		return nil, fmt.Errorf("open history: %w", err)
+	}
+
+	keyring := opts.Keyring
+	if keyring == nil {
+		keyring = secrets.SystemKeyring{}
+	}
+	s.Secrets = secrets.NewStore(keyring, secrets.Options{Timeout: opts.KeyTimeout, Logger: log})
+
+	s.Catalog = catalog.New(catalog.Config{
+		Roots:     s.modelRoots(current),
+		CachePath: filepath.Join(layout.CacheDir, "model-hashes.json"),
+		Emitter:   emitter,
+		Logger:    log,
+		Hash:      true,
+	})
+	s.Jobs = jobs.NewQueue(jobs.Options{Emitter: emitter, Logger: log, Recorder: s.History})
+	opener := opts.Opener
+	if opener == nil {
+		opener = gallery.NewSystemOpener(log)
+	}
+	s.Opener = opener
+	s.Gallery = gallery.New(s.History, opener, emitter, log)
+	s.Styles = prompts.NewStyleStore(filepath.Join(layout.ConfigDir, "styles.json"))
+	s.Prompts = prompts.NewGenerator()
+	if notice := store.Notice(); notice != "" {
+		log.Warn("settings", "notice", notice)
+	}
+	return s, nil
+}
+
+// ModelRoots lists the folders the catalog watches under the current settings.
+func (s *Studio) ModelRoots() []string { return s.modelRoots(s.Settings.Get()) }
+
+func (s *Studio) modelRoots(cur settings.Settings) []string {
+	root := cur.ModelsRoot
+	if root == "" {
+		root = s.Layout.DefaultModelsRoot
+	}
+	roots := []string{root}
+	for _, extra := range cur.ExtraModelRoots {
+		if extra != "" && extra != root {
+			roots = append(roots, extra)
+		}
+	}
+	return roots
+}
+
+// OutputDir is where generated images are written under the current settings.
+func (s *Studio) OutputDir() string {
+	if dir := s.Settings.Get().OutputDir; dir != "" {
+		return dir
+	}
+	return s.Layout.DefaultOutputDir
+}
+
+// StartCatalog creates the default models folders (so a new user sees where
+// files go) and starts scanning and watching every root.
+func (s *Studio) StartCatalog(ctx context.Context) error {
+	roots := s.ModelRoots()
+	if err := paths.CreateModelFolders(roots[0]); err != nil {
+		s.Logger.Warn("create model folders", "root", roots[0], "err", err)
+	}
+	if err := s.Catalog.Start(ctx); err != nil {
+		return fmt.Errorf("start model catalog: %w", err)
+	}
+	return nil
+}
+
+// SaveSettings validates and stores new settings, then applies what changed
+// to the running services: the log level and the watched model roots.
+func (s *Studio) SaveSettings(ctx context.Context, next settings.Settings) (settings.Settings, error) {
+	saved, err := s.Settings.Save(next)
+	if err != nil {
+		return settings.Settings{}, err
+	}
+	if err := s.apply(ctx, saved); err != nil {
+		return saved, err
+	}
+	return saved, nil
+}
+
+// SetSetting changes one setting by its dotted key (the CLI's `settings set`).
+func (s *Studio) SetSetting(ctx context.Context, key, value string) (settings.Settings, error) {
+	saved, err := s.Settings.Set(key, value)
+	if err != nil {
+		return settings.Settings{}, err
+	}
+	return saved, s.apply(ctx, saved)
+}
+
+func (s *Studio) apply(ctx context.Context, cur settings.Settings) error {
+	if err := s.Logger.SetLevel(cur.LogLevel); err != nil {
+		return fmt.Errorf("apply log level: %w", err)
+	}
+	if err := s.Catalog.SetRoots(ctx, s.modelRoots(cur)); err != nil {
+		return fmt.Errorf("apply model folders: %w", err)
+	}
+	return nil
+}
+
+// Close stops background work and closes the database and the log.
+func (s *Studio) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(
+		s.Jobs.Close(ctx),
+		s.Catalog.Close(),
+		s.History.Close(),
+		s.Logger.Close(),
+	)
+}
