@@ -19,12 +19,13 @@ func runTokenize(_ context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "tokenize")
 	family := fs.String("family", "sd1", "padding of the model family: sd1 (end token) or sd2, sdxl (0)")
 	raw := fs.Bool("raw", false, "print the BPE ids only, without start/end tokens, padding or truncation")
+	padded := fs.Bool("pad", false, "print the whole 77-token window, padded as the family pads it")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageErr("want: tokenize [--family sd1|sd2|sdxl] [--raw] TEXT (TEXT \"-\" reads stdin)")
+		return usageErr("want: tokenize [--family sd1|sd2|sdxl] [--raw | --pad] TEXT (TEXT \"-\" reads stdin)")
 	}
 	var pad clip.Padding
 	switch *family {
@@ -51,8 +52,15 @@ func runTokenize(_ context.Context, env *Env, args []string) error {
 		return err
 	}
 	ids := tk.Encode(text)
-	if !*raw {
+	switch {
+	case *raw:
+	case *padded:
 		ids = tk.Window(ids, pad)
+	default:
+		// The window up to and including the end token: what A1111 and
+		// ComfyUI show as a prompt's tokens.
+		window := tk.Window(ids, pad)
+		ids = window[:min(len(ids), clip.ContextLength-2)+2]
 	}
 	if ids == nil {
 		ids = []int{} // print [] rather than null

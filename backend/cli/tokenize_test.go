@@ -32,11 +32,11 @@ func TestTokenizePrintsWindow(t *testing.T) {
 		args []string
 		pad  int
 	}{
-		{"default is sd1", []string{"a photo of a cat"}, 49407},
-		{"sd1 pads with end", []string{"--family", "sd1", "a photo of a cat"}, 49407},
-		{"sd2 pads with zero", []string{"--family", "sd2", "a photo of a cat"}, 0},
-		{"sdxl pads with zero, flag after text", []string{"a photo of a cat", "--family=sdxl"}, 0},
-		{"words joined", []string{"a", "photo", "of", "a", "cat"}, 49407},
+		{"default family is sd1", []string{"--pad", "a photo of a cat"}, 49407},
+		{"sd1 pads with end", []string{"--pad", "--family", "sd1", "a photo of a cat"}, 49407},
+		{"sd2 pads with zero", []string{"--pad", "--family", "sd2", "a photo of a cat"}, 0},
+		{"sdxl pads with zero, flag after text", []string{"a photo of a cat", "--family=sdxl", "--pad"}, 0},
+		{"words joined", []string{"a", "photo", "of", "a", "cat", "--pad"}, 49407},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +49,21 @@ func TestTokenizePrintsWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTokenizeDefaultEndsAtTheEndToken(t *testing.T) {
+	ids, err := tokenize(t, "", "a photo of a cat")
+	require.NoError(t, err)
+	assert.Equal(t, []int{49406, 320, 1125, 539, 320, 2368, 49407}, ids)
+
+	ids, err = tokenize(t, "", "--family", "sdxl", "")
+	require.NoError(t, err)
+	assert.Equal(t, []int{49406, 49407}, ids)
+
+	ids, err = tokenize(t, "", strings.Repeat("cat ", 100))
+	require.NoError(t, err)
+	require.Len(t, ids, 77, "75 tokens fit between start and end")
+	assert.Equal(t, 49407, ids[76])
 }
 
 func TestTokenizeRawAndStdin(t *testing.T) {
@@ -67,7 +82,7 @@ func TestTokenizeRawAndStdin(t *testing.T) {
 	long, err := tokenize(t, "", "--raw", strings.Repeat("cat ", 100))
 	require.NoError(t, err)
 	assert.Len(t, long, 100)
-	win, err := tokenize(t, "", strings.Repeat("cat ", 100))
+	win, err := tokenize(t, "", "--pad", strings.Repeat("cat ", 100))
 	require.NoError(t, err)
 	require.Len(t, win, 77)
 	assert.Equal(t, long[:75], win[1:76])
