@@ -16,8 +16,11 @@ import (
 // recordingOpener stands in for the OS file manager, the edge of the outside world.
 type recordingOpener struct{ opened, revealed []string }
 
-func (r *recordingOpener) Open(path string) error   { r.opened = append(r.opened, path); return nil }
-func (r *recordingOpener) Reveal(path string) error { r.revealed = append(r.revealed, path); return nil }
+func (r *recordingOpener) Open(path string) error { r.opened = append(r.opened, path); return nil }
+func (r *recordingOpener) Reveal(path string) error {
+	r.revealed = append(r.revealed, path)
+	return nil
+}
 
 func newTestApp(t *testing.T) (*App, *recordingOpener, string) {
 	t.Helper()
