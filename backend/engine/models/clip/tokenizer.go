@@ -1,6 +1,3 @@
-// Package clip holds the CLIP text side of Stable Diffusion: the byte-level
-// BPE tokenizer shared by OpenAI CLIP-L (SD 1.x, SDXL) and OpenCLIP ViT-H/G
-// (SD 2.x, SDXL).
 package clip
 
 import (
