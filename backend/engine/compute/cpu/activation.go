@@ -1,0 +1,83 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
+)
+
+// Activate applies act elementwise into a new tensor.
+func (d *Device) Activate(x tensor.Tensor, act compute.Activation) (tensor.Tensor, error) {
+	if !act.Valid() {
+		return tensor.Tensor{}, fmt.Errorf("activate: unknown activation %d", act)
+	}
+	src, err := d.f32(x, "activate "+act.String())
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	out, dst, err := d.newF32(x.Shape())
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	d.parallel(len(src), 16, func(lo, hi int) {
+		copy(dst[lo:hi], src[lo:hi])
+		activate(dst[lo:hi], act)
+	})
+	return out, nil
+}
+
+// activate applies act to v in place.
+func activate(v []float32, act compute.Activation) {
+	switch act {
+	case compute.ActSiLU:
+		for i, x := range v {
+			v[i] = silu(x)
+		}
+	case compute.ActGELU:
+		for i, x := range v {
+			v[i] = float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
+		}
+	case compute.ActGELUTanh:
+		for i, x := range v {
+			v[i] = geluTanh(x)
+		}
+	case compute.ActQuickGELU:
+		for i, x := range v {
+			v[i] = x / (1 + float32(math.Exp(float64(-1.702*x))))
+		}
+	case compute.ActReLU:
+		for i, x := range v {
+			v[i] = max(x, 0)
+		}
+	}
+}
+
+func silu(x float32) float32 { return x / (1 + float32(math.Exp(float64(-x)))) }
+
+// geluTanh is GELU's tanh approximation (Hendrycks & Gimpel 2016, eq. 2):
+// 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).
+func geluTanh(x float32) float32 {
+	const c = 0.7978845608028654 // √(2/π)
+	f := float64(x)
+	return float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+}
+
+// gemmAct maps a compute activation to the gemm epilogue's.
+func gemmAct(act compute.Activation) gemm.Activation {
+	switch act {
+	case compute.ActSiLU:
+		return gemm.ActSiLU
+	case compute.ActGELU:
+		return gemm.ActGELU
+	case compute.ActGELUTanh:
+		return gemm.ActGELUTanh
+	case compute.ActQuickGELU:
+		return gemm.ActQuickGELU
+	case compute.ActReLU:
+		return gemm.ActReLU
+	}
+	return gemm.ActNone
+}

@@ -1,0 +1,74 @@
+package cpu
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
+)
+
+// BenchmarkKernels runs BenchCases. Names with "slow-" take seconds per
+// iteration; leave them out with -bench 'Kernels/.*/^[^s]'.
+func BenchmarkKernels(b *testing.B) {
+	for _, c := range BenchCases(New(0)) {
+		b.Run(c.Name, func(b *testing.B) {
+			require.NoError(b, c.Run()) // uploads inputs, warms caches
+			for b.Loop() {
+				if err := c.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(c.Flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkSgemmConvEquivalent is the plain SGEMM of the same size as the
+// 320→320 3×3 conv at 64×64 (M=320, N=4096, K=2880): the ceiling the
+// implicit GEMM is measured against.
+func BenchmarkSgemmConvEquivalent(b *testing.B) {
+	const m, n, k = 320, 64 * 64, 320 * 9
+	a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	for i := range a {
+		a[i] = float32(i%7) - 3
+	}
+	for i := range bb {
+		bb[i] = float32(i%5) - 2
+	}
+	for b.Loop() {
+		gemm.Sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+	}
+	b.ReportMetric(2*m*n*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkNaiveConv is the direct six-loop convolution at a small shape, the
+// baseline the GEMM paths are compared with.
+func BenchmarkNaiveConv(b *testing.B) {
+	const cin, cout, h, w = 64, 64, 32, 32
+	x, k, y := make([]float32, cin*h*w), make([]float32, cout*cin*9), make([]float32, cout*h*w)
+	for b.Loop() {
+		for co := 0; co < cout; co++ {
+			for oy := 0; oy < h; oy++ {
+				for ox := 0; ox < w; ox++ {
+					var s float32
+					for ci := 0; ci < cin; ci++ {
+						for ky := 0; ky < 3; ky++ {
+							iy := oy + ky - 1
+							if iy < 0 || iy >= h {
+								continue
+							}
+							for kx := 0; kx < 3; kx++ {
+								if ix := ox + kx - 1; ix >= 0 && ix < w {
+									s += x[(ci*h+iy)*w+ix] * k[((co*cin+ci)*3+ky)*3+kx]
+								}
+							}
+						}
+					}
+					y[(co*h+oy)*w+ox] = s
+				}
+			}
+		}
+	}
+	b.ReportMetric(2*cout*cin*9*h*w*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

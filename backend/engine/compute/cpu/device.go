@@ -1,0 +1,206 @@
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
+)
+
+// Name is the registry name of the CPU device.
+const Name = "cpu"
+
+func init() {
+	compute.Register(Name, func(o compute.Options) (compute.Device, error) { return New(o.Threads), nil })
+}
+
+// Device is the CPU device. It is safe for concurrent use: operations share no
+// mutable state beyond the memory counter.
+type Device struct {
+	threads int
+	used    atomic.Int64 // bytes held by live buffers, for Info
+}
+
+var _ compute.Device = (*Device)(nil)
+
+// New returns a CPU device using threads workers (0 or less: GOMAXPROCS).
+func New(threads int) *Device {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return &Device{threads: threads}
+}
+
+// buffer is the CPU storage behind a tensor: exactly one of f32 and half is
+// set, matching the tensor's dtype.
+type buffer struct {
+	f32     []float32
+	half    []uint16
+	freed   bool
+	cleanup runtime.Cleanup
+	bytes   int64
+}
+
+func (*buffer) DeviceName() string { return Name }
+
+func (d *Device) Name() string { return Name }
+
+func (d *Device) Info() compute.Info {
+	return compute.Info{
+		Name:        Name,
+		Description: fmt.Sprintf("%s/%s CPU, %d threads", runtime.GOOS, runtime.GOARCH, d.threads),
+		Threads:     d.threads,
+		TotalMemory: totalMemory(),
+		UsedMemory:  d.used.Load(),
+	}
+}
+
+// Synchronize is a no-op: CPU operations finish before they return.
+func (d *Device) Synchronize() error { return nil }
+
+// Close does nothing: buffers are Go memory and go with the garbage collector.
+func (d *Device) Close() error { return nil }
+
+// track counts b in the used-memory total until Free or garbage collection.
+func (d *Device) track(b *buffer) {
+	d.used.Add(b.bytes)
+	b.cleanup = runtime.AddCleanup(b, func(n int64) { d.used.Add(-n) }, b.bytes)
+}
+
+// wrap makes an F32 tensor over data (len must equal shape.Numel()).
+func (d *Device) wrap(shape tensor.Shape, data []float32) (tensor.Tensor, error) {
+	b := &buffer{f32: data, bytes: int64(len(data)) * 4}
+	t, err := tensor.New(shape, tensor.F32, b)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	d.track(b)
+	return t, nil
+}
+
+// newF32 allocates an output tensor of shape (already validated by the op).
+func (d *Device) newF32(shape tensor.Shape) (tensor.Tensor, []float32, error) {
+	if err := shape.Validate(); err != nil {
+		return tensor.Tensor{}, nil, err
+	}
+	data := make([]float32, shape.Numel())
+	t, err := d.wrap(shape, data)
+	return t, data, err
+}
+
+func (d *Device) Alloc(shape tensor.Shape) (tensor.Tensor, error) {
+	t, _, err := d.newF32(shape)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("alloc: %w", err)
+	}
+	return t, nil
+}
+
+func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, error) {
+	if err := shape.Validate(); err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upload: %w", err)
+	}
+	if len(data) != shape.Numel() {
+		return tensor.Tensor{}, fmt.Errorf("upload %v: %w: %d values, want %d", shape, tensor.ErrShape, len(data), shape.Numel())
+	}
+	t, err := d.wrap(shape, append([]float32(nil), data...))
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upload: %w", err)
+	}
+	return t, nil
+}
+
+func (d *Device) UploadHalf(shape tensor.Shape, dt tensor.DType, bits []uint16) (tensor.Tensor, error) {
+	if !dt.IsHalf() {
+		return tensor.Tensor{}, fmt.Errorf("upload half: dtype %v is not F16 or BF16", dt)
+	}
+	if err := shape.Validate(); err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
+	}
+	if len(bits) != shape.Numel() {
+		return tensor.Tensor{}, fmt.Errorf("upload half %v: %w: %d values, want %d", shape, tensor.ErrShape, len(bits), shape.Numel())
+	}
+	b := &buffer{half: append([]uint16(nil), bits...), bytes: int64(len(bits)) * 2}
+	t, err := tensor.New(shape, dt, b)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
+	}
+	d.track(b)
+	return t, nil
+}
+
+func (d *Device) Download(t tensor.Tensor) ([]float32, error) {
+	b, err := d.buf(t, "download")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, t.Numel())
+	if t.DType() == tensor.F32 {
+		copy(out, b.f32)
+	} else {
+		tensor.HalfBitsToFloat32(out, b.half, t.DType())
+	}
+	return out, nil
+}
+
+func (d *Device) Free(t tensor.Tensor) error {
+	b, err := d.buf(t, "free")
+	if err != nil {
+		return err
+	}
+	b.cleanup.Stop()
+	d.used.Add(-b.bytes)
+	b.f32, b.half, b.freed = nil, nil, true
+	return nil
+}
+
+// buf checks that t is a live CPU tensor whose storage matches its shape.
+func (d *Device) buf(t tensor.Tensor, op string) (*buffer, error) {
+	if t.IsZero() {
+		return nil, fmt.Errorf("%s: missing tensor", op)
+	}
+	b, ok := t.Buffer().(*buffer)
+	if !ok {
+		return nil, fmt.Errorf("%s: tensor %v does not live on the cpu device", op, t)
+	}
+	if b.freed {
+		return nil, fmt.Errorf("%s: tensor %v used after Free", op, t)
+	}
+	n := len(b.f32)
+	if t.DType().IsHalf() {
+		n = len(b.half)
+	}
+	if n != t.Numel() {
+		return nil, fmt.Errorf("%s: tensor %v: storage holds %d elements", op, t, n)
+	}
+	return b, nil
+}
+
+// f32 returns t's values as float32: the storage itself for F32 tensors
+// (callers must not write to it), a widened copy for half tensors.
+func (d *Device) f32(t tensor.Tensor, op string) ([]float32, error) {
+	b, err := d.buf(t, op)
+	if err != nil {
+		return nil, err
+	}
+	if t.DType() == tensor.F32 {
+		return b.f32, nil
+	}
+	out := make([]float32, len(b.half))
+	tensor.HalfBitsToFloat32(out, b.half, t.DType())
+	return out, nil
+}
+
+// optional is f32 for an optional argument that must have want elements
+// (nil when absent).
+func (d *Device) optional(t tensor.Tensor, want int, op, what string) ([]float32, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	if t.Rank() != 1 || t.Dim(0) != want {
+		return nil, fmt.Errorf("%s: %w: %s shape %v, want [%d]", op, tensor.ErrShape, what, t.Shape(), want)
+	}
+	return d.f32(t, op)
+}

@@ -1,0 +1,13 @@
+// Package cpu is the CPU implementation of compute.Device. It registers
+// itself as "cpu" from init.
+//
+// Tensors live in Go slices: F32 tensors as []float32, F16/BF16 weights as
+// []uint16 that stay half-size and are widened only while the gemm package
+// packs them. Heavy operations go through compute/cpu/gemm: matmul and linear
+// directly (bias and activation fused into the GEMM epilogue), 1×1 conv as a
+// plain GEMM, k×k conv as an implicit GEMM whose B operand gathers input
+// patches block by block (no full im2col), and attention as flash-attention
+// style tiles with an online softmax, so memory stays linear in tokens.
+// Lighter operations are parallelised over rows with a small worker helper;
+// the Device value owns its thread count, there is no global pool.
+package cpu

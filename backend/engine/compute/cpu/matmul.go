@@ -1,0 +1,136 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
+)
+
+// operand views rows×cols of t starting at element off as a gemm operand.
+// stored is how the matrix lies in memory: rows×cols row-major when !trans,
+// cols×rows row-major (so the logical matrix is its transpose) when trans.
+// Half tensors stay half: gemm widens them while packing.
+func (d *Device) operand(t tensor.Tensor, b *buffer, off, rows, cols int, trans bool) gemm.Operand {
+	ld := cols
+	if trans {
+		ld = rows
+	}
+	n := rows * cols
+	if t.DType().IsHalf() {
+		return gemm.Half(rows, cols, b.half[off:off+n], ld, t.DType() == tensor.BF16, trans)
+	}
+	if trans {
+		return gemm.DenseT(rows, cols, b.f32[off:off+n], ld)
+	}
+	return gemm.Dense(rows, cols, b.f32[off:off+n], ld)
+}
+
+// MatMul is a batched matrix product over the last two dims.
+func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor, error) {
+	const op = "matmul"
+	ab, err := d.buf(a, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	bb, err := d.buf(b, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	if a.Rank() < 2 || b.Rank() < 2 {
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: operands need rank ≥ 2", op, a.Shape(), b.Shape(), tensor.ErrShape)
+	}
+	m, k := a.Dim(-2), a.Dim(-1)
+	if transA {
+		m, k = k, m
+	}
+	k2, n := b.Dim(-2), b.Dim(-1)
+	if transB {
+		k2, n = n, k2
+	}
+	if k != k2 {
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v (transA=%v transB=%v): %w: inner dims %d and %d differ", op, a.Shape(), b.Shape(), transA, transB, tensor.ErrShape, k, k2)
+	}
+	batchA, batchB := a.Shape()[:a.Rank()-2], b.Shape()[:b.Rank()-2]
+	var batch tensor.Shape
+	switch {
+	case batchA.Equal(batchB), b.Rank() == 2:
+		batch = batchA
+	case a.Rank() == 2:
+		batch = batchB
+	default:
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: batch dims %v and %v differ", op, a.Shape(), b.Shape(), tensor.ErrShape, batchA, batchB)
+	}
+	outShape := append(batch.Clone(), m, n)
+	out, c, err := d.newF32(outShape)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	nb := batch.Numel()
+	strideA, strideB := m*k, k*n
+	if a.Rank() == 2 {
+		strideA = 0
+	}
+	if b.Rank() == 2 {
+		strideB = 0
+	}
+	// Big products parallelise inside gemm; many small ones (attention-like
+	// batches) parallelise over the batch with single-threaded gemms.
+	inner := d.threads
+	if nb >= d.threads && m*n*k < 1<<21 {
+		inner = 1
+	}
+	run := func(i int) {
+		opA := d.operand(a, ab, i*strideA, m, k, transA)
+		opB := d.operand(b, bb, i*strideB, k, n, transB)
+		gemm.Gemm(opA, opB, 1, 0, c[i*m*n:(i+1)*m*n], n, nil, inner)
+	}
+	if inner == 1 {
+		d.tasks(nb, func(_, i int) { run(i) })
+	} else {
+		for i := 0; i < nb; i++ {
+			run(i)
+		}
+	}
+	return out, nil
+}
+
+// Linear computes act(x·wᵀ + bias) with bias and activation fused into the
+// GEMM epilogue.
+func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tensor.Tensor, error) {
+	const op = "linear"
+	if !act.Valid() {
+		return tensor.Tensor{}, fmt.Errorf("%s: unknown activation %d", op, act)
+	}
+	xs, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	wb, err := d.buf(w, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
+		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
+	}
+	in, outF := w.Dim(1), w.Dim(0)
+	bs, err := d.optional(bias, outF, op, "bias")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	rows := x.Numel() / in
+	outShape := x.Shape()
+	outShape[len(outShape)-1] = outF
+	out, c, err := d.newF32(outShape)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	var ep *gemm.Epilogue
+	if bs != nil || act != compute.ActNone {
+		ep = &gemm.Epilogue{BiasCol: bs, Act: gemmAct(act)}
+	}
+	// w is stored [Out, In]; the product needs wᵀ [In, Out]: a transposed view.
+	gemm.Gemm(gemm.Dense(rows, in, xs, in), d.operand(w, wb, 0, in, outF, true), 1, 0, c, outF, ep, d.threads)
+	return out, nil
+}

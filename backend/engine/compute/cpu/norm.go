@@ -1,0 +1,209 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
+)
+
+// GroupNorm is torch group_norm (Wu & He 2018) with optional affine and a
+// fused SiLU, the GroupNorm→SiLU pair that opens every SD ResNet block.
+func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) (tensor.Tensor, error) {
+	const op = "group norm"
+	if x.IsZero() || x.Rank() < 2 || groups <= 0 || x.Dim(1)%groups != 0 {
+		return tensor.Tensor{}, fmt.Errorf("%s x%v groups=%d: %w: want x [N, C, ...] with C divisible by groups", op, x.Shape(), groups, tensor.ErrShape)
+	}
+	xs, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	n, c := x.Dim(0), x.Dim(1)
+	gs, err := d.optional(gamma, c, op, "gamma")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	bs, err := d.optional(beta, c, op, "beta")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	out, y, err := d.newF32(x.Shape())
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	spatial := x.Numel() / (n * c)
+	cpg := c / groups
+	size := cpg * spatial
+	d.parallel(n*groups, 3*size, func(lo, hi int) {
+		for gi := lo; gi < hi; gi++ {
+			src := xs[gi*size : (gi+1)*size]
+			mean, inv := meanInvStd(src, eps)
+			c0 := (gi % groups) * cpg
+			for ch := 0; ch < cpg; ch++ {
+				// Fold normalisation and affine into one multiply-add per element.
+				a, b := inv, -mean*inv
+				if gs != nil {
+					a, b = a*gs[c0+ch], b*gs[c0+ch]
+				}
+				if bs != nil {
+					b += bs[c0+ch]
+				}
+				s := src[ch*spatial : (ch+1)*spatial]
+				dst := y[gi*size+ch*spatial : gi*size+(ch+1)*spatial]
+				for i, v := range s {
+					dst[i] = v*a + b
+				}
+				if silu {
+					for i, v := range dst {
+						dst[i] = v / (1 + float32(math.Exp(float64(-v))))
+					}
+				}
+			}
+		}
+	})
+	return out, nil
+}
+
+// meanInvStd returns the mean and 1/√(var+eps) of v, with the population
+// variance computed in two passes in float64 (one-pass E[x²]−E[x]² loses
+// digits on activations with a large mean).
+func meanInvStd(v []float32, eps float32) (float32, float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x)
+	}
+	mean := s / float64(len(v))
+	var q float64
+	for _, x := range v {
+		dx := float64(x) - mean
+		q += dx * dx
+	}
+	return float32(mean), float32(1 / math.Sqrt(q/float64(len(v))+float64(eps)))
+}
+
+// LayerNorm normalises over the last dim (Ba et al. 2016).
+func (d *Device) LayerNorm(x, gamma, beta tensor.Tensor, eps float32) (tensor.Tensor, error) {
+	const op = "layer norm"
+	xs, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	dim := x.Dim(-1)
+	gs, err := d.optional(gamma, dim, op, "gamma")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	bs, err := d.optional(beta, dim, op, "beta")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	out, y, err := d.newF32(x.Shape())
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	d.parallel(len(xs)/dim, 3*dim, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			src, dst := xs[r*dim:(r+1)*dim], y[r*dim:(r+1)*dim]
+			mean, inv := meanInvStd(src, eps)
+			for i, v := range src {
+				o := (v - mean) * inv
+				if gs != nil {
+					o *= gs[i]
+				}
+				if bs != nil {
+					o += bs[i]
+				}
+				dst[i] = o
+			}
+		}
+	})
+	return out, nil
+}
+
+// Softmax over the last dim, shifted by the row maximum so exp never
+// overflows.
+func (d *Device) Softmax(x tensor.Tensor) (tensor.Tensor, error) {
+	const op = "softmax"
+	xs, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	dim := x.Dim(-1)
+	out, y, err := d.newF32(x.Shape())
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	d.parallel(len(xs)/dim, 8*dim, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(y[r*dim:(r+1)*dim], xs[r*dim:(r+1)*dim])
+		}
+	})
+	return out, nil
+}
+
+func softmaxRow(dst, src []float32) {
+	m := float32(math.Inf(-1))
+	for _, v := range src {
+		m = max(m, v)
+	}
+	var s float64
+	for i, v := range src {
+		e := float32(math.Exp(float64(v - m)))
+		dst[i] = e
+		s += float64(e)
+	}
+	inv := float32(1 / s)
+	for i := range dst {
+		dst[i] *= inv
+	}
+}
+
+// Mean averages over axis, keeping it as size 1.
+func (d *Device) Mean(x tensor.Tensor, axis int) (tensor.Tensor, error) {
+	return d.reduce(x, axis, "mean", false)
+}
+
+// Variance is the population variance over axis, keeping it as size 1.
+func (d *Device) Variance(x tensor.Tensor, axis int) (tensor.Tensor, error) {
+	return d.reduce(x, axis, "variance", true)
+}
+
+func (d *Device) reduce(x tensor.Tensor, axis int, op string, variance bool) (tensor.Tensor, error) {
+	xs, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	ax, err := tensor.Axis(axis, x.Rank())
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s %v: %w", op, x.Shape(), err)
+	}
+	shape := x.Shape()
+	outer, dim, inner := shape.Split3(ax)
+	shape[ax] = 1
+	out, y, err := d.newF32(shape)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	d.parallel(outer*inner, 2*dim, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			o, i := p/inner, p%inner
+			base := o*dim*inner + i
+			var s float64
+			for j := 0; j < dim; j++ {
+				s += float64(xs[base+j*inner])
+			}
+			mean := s / float64(dim)
+			if !variance {
+				y[p] = float32(mean)
+				continue
+			}
+			var q float64
+			for j := 0; j < dim; j++ {
+				dx := float64(xs[base+j*inner]) - mean
+				q += dx * dx
+			}
+			y[p] = float32(q / float64(dim))
+		}
+	})
+	return out, nil
+}
