@@ -50,9 +50,31 @@ func Classify(h *safetensors.Header, folderKind string) (kind, family string, in
 		}
 		if kind != KindControlNet {
 			vpred = isVPrediction(h)
+			family = variant(family, inpaint, vpred)
 		}
 	}
 	return kind, family, inpaint, vpred, base
+}
+
+// variant names a denoiser's family with its variant: "-inpaint" for the
+// families that have inpainting models, else "-v" for v-prediction (SD 1.x,
+// SD 2.x 768-v, SDXL v-pred finetunes). A v-prediction inpainting model is
+// labelled "-inpaint"; its VPrediction field still says v.
+func variant(base string, inpaint, vpred bool) string {
+	switch base {
+	case FamilySD1, FamilySD2, FamilySDXL:
+		if inpaint {
+			return base + suffixInpaint
+		}
+		if vpred {
+			return base + suffixV
+		}
+	case FamilyFlux:
+		if inpaint {
+			return FamilyFluxInpaint
+		}
+	}
+	return base
 }
 
 func orUnknown(f string) string {
@@ -203,11 +225,56 @@ func unetFamily(h *safetensors.Header, p string) (family string, inpaint bool) {
 		return FamilySD2, inpaint
 	case ctx == 768:
 		return FamilySD1, inpaint
-	case hasPrefix(h, "conditioner.embedders.1."):
-		return FamilySDXL, inpaint
 	}
-	return FamilyUnknown, inpaint
+	return structuralFamily(h, p, ctx, adm), inpaint
 }
+
+// structuralFamily tells the family of a UNet whose widths are not the
+// released ones (test fixtures, pruned or distilled models) from structure
+// alone, as backend/engine/models/detect does: first where the checkpoint
+// keeps its text encoders (LDM cond_stage_model.transformer for SD 1.x
+// CLIP-L, cond_stage_model.model for SD 2.x OpenCLIP; sgm
+// conditioner.embedders with CLIP-L + OpenCLIP-G for SDXL, OpenCLIP-G alone
+// for the refiner), then for a bare UNet its vector input (label_emb: SDXL;
+// the refiner's is its context width plus five 256-wide size embeddings)
+// and whether proj_in is linear (SD 2.x) or a 1×1 convolution (SD 1.x).
+func structuralFamily(h *safetensors.Header, p string, ctx, adm int64) string {
+	switch {
+	case hasPrefix(h, "conditioner.embedders.1."):
+		return FamilySDXL
+	case hasPrefix(h, "conditioner.embedders.0.model."):
+		return FamilySDXLRefiner
+	case hasPrefix(h, "cond_stage_model.model."):
+		return FamilySD2
+	case hasPrefix(h, "cond_stage_model.transformer."):
+		return FamilySD1
+	case ctx == 0:
+		return FamilyUnknown // no cross-attention seen: not an SD UNet
+	case adm > 0 && adm == ctx+refinerSizeEmbeds*sizeEmbedWidth:
+		return FamilySDXLRefiner
+	case adm > 0:
+		return FamilySDXL
+	}
+	for _, t := range h.Tensors {
+		if strings.HasPrefix(t.Name, p) && strings.HasSuffix(t.Name, ".proj_in.weight") {
+			switch len(t.Shape) {
+			case 2:
+				return FamilySD2
+			case 4:
+				return FamilySD1
+			}
+		}
+	}
+	return FamilyUnknown
+}
+
+// SDXL refiner's vector conditioning: pooled text plus 5 Fourier size
+// embeddings of 256 (sgm sd_xl_refiner.yaml, adm_in_channels 2560 = 1280 +
+// 5·256).
+const (
+	refinerSizeEmbeds = 5
+	sizeEmbedWidth    = 256
+)
 
 // isVPrediction looks for the markers v-prediction checkpoints carry: the
 // "v_pred" / "edm_vpred.sigma_max" tensors ComfyUI checks for, or a

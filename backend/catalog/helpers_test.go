@@ -68,6 +68,29 @@ func sd1Keys(inCh int64, ctx int64) []spec {
 	}
 }
 
+// tinyKeys is a UNet with non-released widths: context ctx, label_emb input
+// adm (0: none), proj_in of the given rank, plus one text-encoder key when
+// text is set (a full checkpoint) — else a bare UNet file.
+func tinyKeys(ctx, adm int64, projRank int, text string) []spec {
+	p := "model.diffusion_model."
+	if text == "" {
+		p = ""
+	}
+	proj := []int64{32, 32, 1, 1}[:projRank]
+	s := []spec{
+		{p + "input_blocks.0.0.weight", []int64{32, 4, 3, 3}},
+		{p + "input_blocks.1.1.proj_in.weight", proj},
+		{p + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", []int64{32, ctx}},
+	}
+	if adm > 0 {
+		s = append(s, spec{p + "label_emb.0.0.weight", []int64{128, adm}})
+	}
+	if text != "" {
+		s = append(s, spec{text, []int64{49408, 64}})
+	}
+	return s
+}
+
 func sdxlKeys(ctx, adm int64) []spec {
 	const p = "model.diffusion_model."
 	return []spec{

@@ -26,7 +26,7 @@ type Model struct {
 	Root        string            `json:"root"`     // the model root it was found under ("" for Inspect)
 	Folder      string            `json:"folder"`   // directory relative to Root, slash-separated, "" at the root
 	Kind        string            `json:"kind"`     // checkpoint|lora|vae|controlnet|upscaler|embedding|taesd|text_encoder|unet|unknown
-	Family      string            `json:"family"`   // sd1|sd2|sdxl|sdxl_refiner|sd3|flux|unknown
+	Family      string            `json:"family"`   // sd1|sd1-inpaint|sd2|sd2-v|sdxl|sdxl-refiner|…|unknown; see Family constants
 	Inpaint     bool              `json:"inpaint"`
 	VPrediction bool              `json:"vPrediction"`
 	BaseModel   string            `json:"baseModel,omitempty"` // for LoRAs and embeddings: the family they were trained on
@@ -57,15 +57,29 @@ const (
 	KindUnknown     = "unknown"
 )
 
-// Model families.
+// Model families. A checkpoint's or UNet's family is its base family with
+// "-inpaint" for an inpainting model or else "-v" for v-prediction (the
+// Inpaint and VPrediction fields say both in every case); LoRAs, embeddings
+// and ControlNets carry the base family they work with.
 const (
 	FamilySD1         = "sd1"
 	FamilySD2         = "sd2"
 	FamilySDXL        = "sdxl"
-	FamilySDXLRefiner = "sdxl_refiner"
+	FamilySDXLRefiner = "sdxl-refiner"
 	FamilySD3         = "sd3"
 	FamilyFlux        = "flux"
 	FamilyUnknown     = "unknown"
+
+	FamilySD1Inpaint  = FamilySD1 + suffixInpaint
+	FamilySD1V        = FamilySD1 + suffixV
+	FamilySD2Inpaint  = FamilySD2 + suffixInpaint
+	FamilySD2V        = FamilySD2 + suffixV
+	FamilySDXLInpaint = FamilySDXL + suffixInpaint
+	FamilySDXLV       = FamilySDXL + suffixV
+	FamilyFluxInpaint = FamilyFlux + suffixInpaint // FLUX Fill
+
+	suffixInpaint = "-inpaint"
+	suffixV       = "-v"
 )
 
 // Status values.

@@ -41,6 +41,7 @@ func commands() []command {
 		{"keys", "API keys in the OS keychain (status | set PROVIDER, key read from stdin | delete PROVIDER)", runKeys},
 		{"tokenize", "print the CLIP token ids of a prompt ([--family sd1|sd2|sdxl] [--raw] TEXT)", runTokenize},
 		{"bench", "measure this machine (kernels [--json] [--quick] [--filter S] [--threads N])", runBench},
+		{"dev", "developer tools (tiny-model --family F [--full] [--seed N] --out FILE | load-check FILE)", runDev},
 	}
 }
 

@@ -171,15 +171,14 @@ func modelsInspect(env *Env, args []string) error {
 	return tw.Flush()
 }
 
+// familyLabel is the catalog's family, which already names the variant
+// ("sd1-inpaint", "sd2-v"); a v-prediction inpainting model, labelled
+// "-inpaint", gets the one marker its family cannot show.
 func familyLabel(m catalog.Model) string {
-	label := m.Family
-	if m.Inpaint {
-		label += "+inpaint"
+	if m.Inpaint && m.VPrediction {
+		return m.Family + " (v)"
 	}
-	if m.VPrediction {
-		label += "+v"
-	}
-	return label
+	return m.Family
 }
 
 func hashLabel(m catalog.Model) string {

@@ -1,4 +1,4 @@
-import type { ModelFamily, ModelKind } from './types'
+import { MODEL_FAMILIES, type ModelFamily, type ModelKind } from './types'
 
 export interface KindInfo {
   kind: ModelKind
@@ -23,16 +23,47 @@ export const KIND_INFO: readonly KindInfo[] = [
 
 export const FAMILY_LABEL: Record<ModelFamily, string> = {
   sd1: 'SD 1.x',
+  'sd1-inpaint': 'SD 1.x Inpaint',
+  'sd1-v': 'SD 1.x v',
   sd2: 'SD 2.x',
+  'sd2-inpaint': 'SD 2.x Inpaint',
+  'sd2-v': 'SD 2.x v',
   sdxl: 'SDXL',
-  sdxl_refiner: 'SDXL Refiner',
+  'sdxl-inpaint': 'SDXL Inpaint',
+  'sdxl-v': 'SDXL v',
+  'sdxl-refiner': 'SDXL Refiner',
   sd3: 'SD 3',
   flux: 'FLUX',
+  'flux-inpaint': 'FLUX Fill',
   unknown: 'Unknown',
 }
 
-/** Display order of families in pickers and filters. */
-export const FAMILY_ORDER: readonly ModelFamily[] = ['sdxl', 'sdxl_refiner', 'sd1', 'sd2', 'sd3', 'flux', 'unknown']
+/** Display order of families in pickers and filters: variants follow their base family. */
+export const FAMILY_ORDER: readonly ModelFamily[] = [
+  'sdxl',
+  'sdxl-v',
+  'sdxl-inpaint',
+  'sdxl-refiner',
+  'sd1',
+  'sd1-v',
+  'sd1-inpaint',
+  'sd2',
+  'sd2-v',
+  'sd2-inpaint',
+  'sd3',
+  'flux',
+  'flux-inpaint',
+  'unknown',
+]
+
+/**
+ * The base family of a variant ("sd1-inpaint" → "sd1"), which is what LoRAs, embeddings and
+ * ControlNets are labelled with. The SDXL refiner is a base family of its own.
+ */
+export function baseFamily(f: ModelFamily): ModelFamily {
+  const base = f.replace(/-(inpaint|v)$/, '')
+  return (MODEL_FAMILIES as readonly string[]).includes(base) ? (base as ModelFamily) : f
+}
 
 /** AutoV2 is the first 10 hex digits of the SHA-256, as Civitai and A1111 show it. */
 export function shortHash(autoV2: string, sha256: string): string {

@@ -68,7 +68,27 @@ export const MODEL_KINDS = [
 ] as const
 export type ModelKind = (typeof MODEL_KINDS)[number]
 
-export const MODEL_FAMILIES = ['sd1', 'sd2', 'sdxl', 'sdxl_refiner', 'sd3', 'flux', 'unknown'] as const
+/**
+ * Catalog family labels: the base family, with "-inpaint" for inpainting models or else "-v" for
+ * v-prediction (Model.inpaint and Model.vPrediction say both). LoRAs, embeddings and ControlNets use
+ * base families only.
+ */
+export const MODEL_FAMILIES = [
+  'sd1',
+  'sd1-inpaint',
+  'sd1-v',
+  'sd2',
+  'sd2-inpaint',
+  'sd2-v',
+  'sdxl',
+  'sdxl-inpaint',
+  'sdxl-v',
+  'sdxl-refiner',
+  'sd3',
+  'flux',
+  'flux-inpaint',
+  'unknown',
+] as const
 export type ModelFamily = (typeof MODEL_FAMILIES)[number]
 
 export interface Model {
