@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/weights"
 	"github.com/dreamlayer/dreamlayer/backend/engine/weights/safetensors"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
 )
@@ -263,8 +264,48 @@ func inspectContent(m *Model, path, fk string) error {
 	case "gguf":
 		return checkMagic(f, []byte("GGUF"), "GGUF")
 	default:
-		return checkTorch(f, m.Size)
+		if err := checkTorch(f, m.Size); err != nil {
+			return err
+		}
+		return inspectPickle(m, path, fk)
 	}
+}
+
+// inspectPickle reads a PyTorch checkpoint's tensor names and shapes through
+// the engine's restricted unpickler (nothing in the file is ever run), so
+// .ckpt/.pt files are classified like safetensors. Only data.pkl is read; the
+// storages stay on disk. Pre-1.6 torch files carry no zip index: they keep the
+// folder's kind and an unknown family rather than being called unreadable.
+func inspectPickle(m *Model, path, fk string) error {
+	src, err := weights.OpenPickle(path)
+	if errors.Is(err, weights.ErrLegacyFormat) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	h := &safetensors.Header{Metadata: map[string]string{}}
+	m.DTypes = make(map[string]int)
+	for _, name := range src.Names() {
+		info, ok := src.Info(name)
+		if !ok {
+			continue
+		}
+		h.Tensors = append(h.Tensors, safetensors.TensorInfo{Name: name, DType: info.DType, Shape: info.Shape})
+		m.DTypes[string(info.DType)]++
+	}
+	for k, v := range src.Metadata() {
+		if len(v) <= maxMetadataValue {
+			h.Metadata[k] = v
+		}
+	}
+	m.Kind, m.Family, m.Inpaint, m.VPrediction, m.BaseModel = Classify(h, fk)
+	m.TensorCount = len(h.Tensors)
+	if len(h.Metadata) > 0 {
+		m.Metadata = h.Metadata
+	}
+	return nil
 }
 
 func checkMagic(f io.ReaderAt, magic []byte, what string) error {
