@@ -123,7 +123,11 @@ func (p *eventPrinter) Emit(name string, payload any) {
 		return
 	}
 	m := ev.Model
-	fmt.Fprintf(p.w, "%-8s %-10s %-12s %-10s %s\n", ev.Type, m.Kind, familyLabel(m), hashLabel(m), m.Path)
+	line := fmt.Sprintf("%-8s %-10s %-12s %-10s %s", ev.Type, m.Kind, familyLabel(m), hashLabel(m), m.Path)
+	if m.Status == catalog.StatusUnreadable && ev.Type != catalog.Removed {
+		line += "  (unreadable: " + m.Error + ")"
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 func modelsInspect(env *Env, args []string) error {
@@ -185,7 +189,7 @@ func hashLabel(m catalog.Model) string {
 	switch {
 	case m.AutoV2 != "":
 		return m.AutoV2
-	case m.Status == "unreadable":
+	case m.Status == catalog.StatusUnreadable:
 		return "-"
 	default:
 		return "computing…"
@@ -193,7 +197,7 @@ func hashLabel(m catalog.Model) string {
 }
 
 func statusLabel(m catalog.Model) string {
-	if m.Status == "unreadable" {
+	if m.Status == catalog.StatusUnreadable {
 		return "unreadable: " + m.Error
 	}
 	return m.Status
