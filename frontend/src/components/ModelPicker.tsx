@@ -71,8 +71,6 @@ export function ModelPicker({ className }: { className?: string }) {
               <SelectItem key={m.id} value={m.id} disabled={m.status !== 'ok'} data-model-name={m.fileName}>
                 <span className="flex min-w-0 items-center gap-2">
                   <span className="truncate">{m.name}</span>
-                  {m.inpaint && <span className="text-[11px] text-muted-foreground">inpaint</span>}
-                  {m.vPrediction && <span className="text-[11px] text-muted-foreground">v-pred</span>}
                 </span>
               </SelectItem>
             ))}
