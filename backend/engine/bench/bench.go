@@ -55,6 +55,8 @@ func scale(d int, quick bool) int {
 // are m×k×n, the Stable Diffusion 1.x UNet products at 512×512 (attention
 // scores over 4096 tokens of width 40, 320-channel projections at 64×64,
 // 1280-channel ones at 32×32). The generic path skips 2048³ (seconds per run).
+// The CPU device's conv2d, attention and group-norm cases follow (see
+// deviceCases), on the best path only.
 func Cases(quick bool) []Case {
 	shapes := []struct {
 		name    string
@@ -78,7 +80,7 @@ func Cases(quick bool) []Case {
 			cs = append(cs, sgemmCase(name, path, scale(s.m, quick), scale(s.k, quick), scale(s.n, quick)))
 		}
 	}
-	return cs
+	return append(cs, deviceCases(quick)...)
 }
 
 func sgemmCase(name, path string, m, k, n int) Case {

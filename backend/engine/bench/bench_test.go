@@ -37,6 +37,9 @@ func TestKernelsQuick(t *testing.T) {
 			assert.True(t, names["sgemm-2048-"+p], "missing sgemm-2048-%s", p)
 		}
 	}
+	for _, n := range []string{"conv2d-3x3-320-64x64", "conv2d-3x3-128-512x512", "attention-4096x8x40", "attention-1024x10x64", "groupnorm-silu-320-64x64"} {
+		assert.True(t, names[n], "missing case %s", n)
+	}
 	assert.Equal(t, gemm.Path(), rs[0].ISA)
 	// Quick mode shrinks 2048³ to 256³.
 	assert.Equal(t, 2*256.0*256*256, rs[0].Flops)

@@ -23,39 +23,35 @@ func (d *Device) Activate(x tensor.Tensor, act compute.Activation) (tensor.Tenso
 		return tensor.Tensor{}, err
 	}
 	d.parallel(len(src), 16, func(lo, hi int) {
-		copy(dst[lo:hi], src[lo:hi])
-		activate(dst[lo:hi], act)
+		d.activate(dst[lo:hi], src[lo:hi], act)
 	})
 	return out, nil
 }
 
-// activate applies act to v in place.
-func activate(v []float32, act compute.Activation) {
+// activate sets dst = act(src). SiLU and QuickGELU, the swish forms, use
+// the vectorised exponential; the GELU forms stay scalar in float64.
+func (d *Device) activate(dst, src []float32, act compute.Activation) {
 	switch act {
 	case compute.ActSiLU:
-		for i, x := range v {
-			v[i] = silu(x)
-		}
+		d.vm.AffineSwish(dst, src, 1, 0, 1)
+	case compute.ActQuickGELU:
+		d.vm.AffineSwish(dst, src, 1, 0, 1.702)
 	case compute.ActGELU:
-		for i, x := range v {
-			v[i] = float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
+		for i, x := range src {
+			dst[i] = float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
 		}
 	case compute.ActGELUTanh:
-		for i, x := range v {
-			v[i] = geluTanh(x)
-		}
-	case compute.ActQuickGELU:
-		for i, x := range v {
-			v[i] = x / (1 + float32(math.Exp(float64(-1.702*x))))
+		for i, x := range src {
+			dst[i] = geluTanh(x)
 		}
 	case compute.ActReLU:
-		for i, x := range v {
-			v[i] = max(x, 0)
+		for i, x := range src {
+			dst[i] = max(x, 0)
 		}
+	default:
+		copy(dst, src)
 	}
 }
-
-func silu(x float32) float32 { return x / (1 + float32(math.Exp(float64(-x)))) }
 
 // geluTanh is GELU's tanh approximation (Hendrycks & Gimpel 2016, eq. 2):
 // 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).

@@ -9,28 +9,32 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
-// Attention tile sizes. A query block's scores (attnBQ×attnBK floats) and its
-// output accumulator (attnBQ×Dv) stay in L2 while the key blocks stream by.
-const (
-	attnBQ = 64
-	attnBK = 256
-)
-
-// attnScratch is one worker's tile memory, reused across all its tasks, so
-// the whole call allocates O(threads·tile) no matter the token count.
-type attnScratch struct {
-	s    []float32 // scores, then probabilities, [attnBQ, attnBK]
-	o    []float32 // unnormalised output [attnBQ, Dv]
-	m, l []float32 // running row max and row sum of exp
-}
+// attnKeys is about how many keys one online-softmax step covers (rounded
+// up to the micro-kernel's MR): the score block (keys × NR floats, 34 KiB
+// with AVX-512) stays in L1 between the QKᵀ tiles that write it, the
+// softmax, and the PV tiles that read it.
+const attnKeys = 256
 
 // Attention is scaled-dot-product attention computed flash-attention style
 // (Dao et al. 2022, "FlashAttention", Algorithm 1): for each block of queries
-// it streams blocks of keys, keeping a running maximum and sum per row (the
-// online softmax of Milakov & Gimelshein 2018) and rescaling the partial
-// output whenever the maximum grows. The Nq×Nk matrix never exists.
-// QKᵀ and PV tiles are single-threaded gemm calls; parallelism is over
-// (batch·head, query block) tasks.
+// it streams blocks of keys, keeping a running maximum and sum per query
+// (the online softmax of Milakov & Gimelshein 2018) and rescaling the
+// partial output whenever the maximum grows. The Nq×Nk matrix never exists.
+//
+// Everything runs on the gemm micro-kernel with packed panels, transposed so
+// that the scores come out in the layout the next product wants:
+//   - per (batch, head), K is packed once as A panels (MR keys, times
+//     scale·log2 e so that the softmax can use 2^x) and Vᵀ once as A panels
+//     (MR value dims × all keys); every query block then streams them from
+//     cache;
+//   - a task is one panel of NR queries, packed once as a B panel of Qᵀ;
+//   - Sᵀ = K·Qᵀ comes out keys × queries, row stride NR: exactly a packed B
+//     panel of Pᵀ, so after the softmax step Oᵀ += Vᵀ·Pᵀ reads it as is;
+//   - with one query per column, the softmax's per-query max and sum are
+//     plain vector operations down the rows (vmath.FlashStep).
+//
+// Parallelism is over (batch·head, query panel) tasks; memory is the packed
+// K and V (linear in tokens) plus one score block per thread.
 func (d *Device) Attention(q, k, v tensor.Tensor, p compute.AttentionParams) (tensor.Tensor, error) {
 	const op = "attention"
 	if q.Rank() != 4 || k.Rank() != 4 || v.Rank() != 4 ||
@@ -62,128 +66,134 @@ func (d *Device) Attention(q, k, v tensor.Tensor, p compute.AttentionParams) (te
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
-	qBlocks := (nq + attnBQ - 1) / attnBQ
-	scratch := make([]*attnScratch, min(d.threads, b*h*qBlocks))
-	d.tasks(b*h*qBlocks, func(w, task int) {
-		sc := scratch[w]
-		if sc == nil {
-			sc = &attnScratch{
-				s: make([]float32, attnBQ*attnBK), o: make([]float32, attnBQ*dv),
-				m: make([]float32, attnBQ), l: make([]float32, attnBQ),
-			}
-			scratch[w] = sc
-		}
-		bh, qb := task/qBlocks, task%qBlocks
-		bi, hi := bh/h, bh%h
-		q0 := qb * attnBQ
-		rows := min(attnBQ, nq-q0)
-		attnBlock(sc, attnJob{
-			q: qs[(bi*nq+q0)*h*dh+hi*dh:], k: ks[bi*nk*h*dh+hi*dh:], v: vs[bi*nk*h*dv+hi*dv:],
-			out: y[(bi*nq+q0)*h*dv+hi*dv:], ldq: h * dh, ldv: h * dv,
-			rows: rows, q0: q0, nk: nk, dh: dh, dv: dv, scale: scale, causal: p.Causal,
-		})
-	})
+	if b*h*nq == 0 {
+		return out, nil
+	}
+	a := attention{
+		tl: d.gemm.Tiler(), d: d, q: qs, k: ks, v: vs, out: y,
+		b: b, nq: nq, nk: nk, h: h, dh: dh, dv: dv, causal: p.Causal,
+	}
+	a.pack(scale * math.Log2E)
+	a.run()
 	return out, nil
 }
 
-// attnJob is one (batch, head, query block) task. Slices start at the
-// block's first element; rows of q/k advance by ldq, rows of v/out by ldv.
-type attnJob struct {
-	q, k, v, out []float32
-	ldq, ldv     int
-	rows, q0, nk int
-	dh, dv       int
-	scale        float32
-	causal       bool
+// attention is one call's geometry and packed operands.
+type attention struct {
+	tl                   gemm.Tiler
+	d                    *Device
+	q, k, v, out         []float32 // [B, N, H, D] row-major
+	b, nq, nk, h, dh, dv int
+	causal               bool
+	kSize, vSize         int       // packed floats per head
+	packed               []float32 // per head: K panels, then Vᵀ panels
+	dvPad, blockKeys     int
 }
 
-func attnBlock(sc *attnScratch, j attnJob) {
-	o := sc.o[:j.rows*j.dv]
-	clear(o)
-	m, l := sc.m[:j.rows], sc.l[:j.rows]
-	for i := range m {
-		m[i], l[i] = float32(math.Inf(-1)), 0
+// pack packs K (times kScale) and Vᵀ of every head, heads in parallel.
+func (a *attention) pack(kScale float32) {
+	mr := a.tl.MR()
+	a.kSize = a.tl.PackedASize(a.nk, a.dh)
+	a.vSize = a.tl.PackedASize(a.dv, a.nk)
+	a.dvPad = (a.dv + mr - 1) / mr * mr
+	a.blockKeys = (attnKeys + mr - 1) / mr * mr
+	heads := a.b * a.h
+	a.packed = make([]float32, heads*(a.kSize+a.vSize))
+	if a.nk == 0 {
+		return
 	}
-	keys := j.nk
-	if j.causal {
-		keys = min(j.nk, j.q0+j.rows) // later keys are masked for every row
-	}
-	qop := gemm.Dense(j.rows, j.dh, j.q[:(j.rows-1)*j.ldq+j.dh], j.ldq)
-	for k0 := 0; k0 < keys; k0 += attnBK {
-		nk := min(attnBK, keys-k0)
-		s := sc.s[:j.rows*attnBK]
-		// S = scale · Q Kᵀ; K is stored [nk, D], i.e. Kᵀ transposed.
-		kop := gemm.DenseT(j.dh, nk, j.k[k0*j.ldq:k0*j.ldq+(nk-1)*j.ldq+j.dh], j.ldq)
-		gemm.Gemm(qop, kop, j.scale, 0, s, attnBK, nil, 1)
-		for i := 0; i < j.rows; i++ {
-			row := s[i*attnBK : i*attnBK+nk]
-			if j.causal {
-				// Mask keys after query q0+i: columns from q0+i+1−k0 on.
-				if first := j.q0 + i + 1 - k0; first < nk {
-					for c := max(first, 0); c < nk; c++ {
-						row[c] = float32(math.Inf(-1))
-					}
-				}
-			}
-			mx := m[i]
-			for _, x := range row {
-				mx = max(mx, x)
-			}
-			// Rescale what was accumulated under the old maximum.
-			if mx > m[i] {
-				corr := expf(m[i] - mx)
-				l[i] *= corr
-				orow := o[i*j.dv : (i+1)*j.dv]
-				for c := range orow {
-					orow[c] *= corr
-				}
-				m[i] = mx
-			}
-			var sum float32
-			for c, x := range row {
-				e := expf(x - mx)
-				row[c] = e
-				sum += e
-			}
-			l[i] += sum
+	a.d.tasks(heads, func(_, bh int) {
+		bi, hi := bh/a.h, bh%a.h
+		dst := a.packed[bh*(a.kSize+a.vSize):]
+		if a.dh > 0 {
+			kop := gemm.Dense(a.nk, a.dh, a.k[bi*a.nk*a.h*a.dh+hi*a.dh:], a.h*a.dh)
+			a.tl.PackA(dst[:a.kSize], kop, 0, a.nk, 0, a.dh, kScale)
 		}
-		// O += P · V.
-		vop := gemm.Dense(nk, j.dv, j.v[k0*j.ldv:k0*j.ldv+(nk-1)*j.ldv+j.dv], j.ldv)
-		gemm.Gemm(gemm.Dense(j.rows, nk, s[:(j.rows-1)*attnBK+nk], attnBK), vop, 1, 1, o, j.dv, nil, 1)
-	}
-	for i := 0; i < j.rows; i++ {
-		inv := 1 / l[i]
-		dst := j.out[i*j.ldv : i*j.ldv+j.dv]
-		for c, x := range o[i*j.dv : (i+1)*j.dv] {
-			dst[c] = x * inv
+		if a.dv > 0 {
+			vop := gemm.DenseT(a.dv, a.nk, a.v[bi*a.nk*a.h*a.dv+hi*a.dv:], a.h*a.dv)
+			a.tl.PackA(dst[a.kSize:a.kSize+a.vSize], vop, 0, a.dv, 0, a.nk, 1)
 		}
-	}
+	})
 }
 
-// expf is a float32 e^x accurate to about 2 ulp, several times faster than
-// math.Exp: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6 Taylor
-// polynomial (truncation error r⁷/7! < 1.2e-7), then scaled by 2^n through
-// the exponent bits. Attention spends most of its non-GEMM time here.
-func expf(x float32) float32 {
-	const (
-		log2e = 1.4426950408889634
-		ln2hi = 0.693359375 // ln 2 split so n·ln2hi is exact in float32
-		ln2lo = -2.12194440e-4
-	)
-	if x < -87.3 { // e^x underflows float32 normals (also −Inf → 0)
-		return 0
+// attnScratch is one worker's tile memory, reused across all its tasks.
+type attnScratch struct {
+	qp   []float32 // packed Qᵀ panel [D, NR]
+	s    []float32 // scores, then probabilities, [blockKeys, NR]
+	o    []float32 // unnormalised Oᵀ [dvPad, NR]
+	m, l []float32 // running max (log2 units) and sum per query
+}
+
+// run computes every (batch·head, query panel) task.
+func (a *attention) run() {
+	mr, nr := a.tl.MR(), a.tl.NR()
+	panels := (a.nq + nr - 1) / nr
+	tasks := a.b * a.h * panels
+	scratch := make([]*attnScratch, min(a.d.threads, tasks))
+	a.d.tasks(tasks, func(w, task int) {
+		sc := scratch[w]
+		if sc == nil {
+			sc = &attnScratch{
+				qp: make([]float32, max(1, a.dh)*nr), s: make([]float32, a.blockKeys*nr),
+				o: make([]float32, a.dvPad*nr), m: make([]float32, nr), l: make([]float32, nr),
+			}
+			scratch[w] = sc
+		}
+		bh, qb := task/panels, task%panels
+		a.panel(sc, bh, qb*nr, min(nr, a.nq-qb*nr), mr, nr)
+	})
+}
+
+// panel computes the output rows of queries [q0, q0+rows) of head bh.
+func (a *attention) panel(sc *attnScratch, bh, q0, rows, mr, nr int) {
+	bi, hi := bh/a.h, bh%a.h
+	kp := a.packed[bh*(a.kSize+a.vSize):][:a.kSize]
+	vp := a.packed[bh*(a.kSize+a.vSize)+a.kSize:][:a.vSize]
+	if a.dh > 0 {
+		qop := gemm.DenseT(a.dh, a.nq, a.q[bi*a.nq*a.h*a.dh+hi*a.dh:], a.h*a.dh)
+		a.tl.PackB(sc.qp, qop, 0, a.dh, q0, rows)
 	}
-	if x > 88 { // near overflow n would reach 128; not on the hot path
-		return float32(math.Exp(float64(x)))
+	clear(sc.o)
+	for j := range sc.m {
+		sc.m[j], sc.l[j] = float32(math.Inf(-1)), 0
 	}
-	// Round x·log2e to an integer without a float64 round trip: adding
-	// 1.5·2²³ pushes the fraction out of the float32 mantissa (Go never
-	// reassociates float arithmetic, so the trick is safe).
-	const magic = 12582912
-	t := x*log2e + magic
-	n := t - magic
-	r := x - n*ln2hi - n*ln2lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-	e := int32(math.Float32bits(t)&0x7fffff) - 0x400000 // n as an integer
-	return p * math.Float32frombits(uint32(e+127)<<23)
+	keys := a.nk
+	if a.causal {
+		keys = min(a.nk, q0+rows) // later keys are masked for every query
+	}
+	for k0 := 0; k0 < keys; k0 += a.blockKeys {
+		kc := min(a.blockKeys, keys-k0)
+		// Sᵀ = (scale·log2 e·K) Qᵀ, MR keys per tile.
+		for r := 0; r < kc; r += mr {
+			if a.dh == 0 {
+				clear(sc.s[r*nr : (r+mr)*nr])
+				continue
+			}
+			a.tl.Tile(a.dh, kp[(k0+r)*a.dh:], sc.qp, sc.s[r*nr:], nr, 0)
+		}
+		if a.causal {
+			// Key k0+r is masked for queries before it: columns j < k0+r−q0.
+			for r := max(0, q0+1-k0); r < kc; r++ {
+				row := sc.s[r*nr : r*nr+min(nr, k0+r-q0)]
+				for j := range row {
+					row[j] = float32(math.Inf(-1))
+				}
+			}
+		}
+		a.d.vm.FlashStep(sc.s, kc, nr, sc.o, a.dvPad, sc.m, sc.l)
+		// Oᵀ += Vᵀ Pᵀ, MR value dims per tile.
+		for r := 0; r < a.dvPad; r += mr {
+			a.tl.Tile(kc, vp[r*a.nk+k0*mr:], sc.s, sc.o[r*nr:], nr, 1)
+		}
+	}
+	// out[q][c] = Oᵀ[c][q] / l[q].
+	ld := a.h * a.dv
+	base := (bi*a.nq+q0)*ld + hi*a.dv
+	for j := 0; j < rows; j++ {
+		inv := 1 / sc.l[j]
+		dst := a.out[base+j*ld : base+j*ld+a.dv]
+		for c := range dst {
+			dst[c] = sc.o[c*nr+j] * inv
+		}
+	}
 }

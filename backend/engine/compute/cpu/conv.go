@@ -103,7 +103,7 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 		} else {
 			b = &patches{g: g, x: img}
 		}
-		gemm.Gemm(wop, b, 1, 0, y[i*g.cout*pix:(i+1)*g.cout*pix], pix, ep, d.threads)
+		d.gemm.Gemm(wop, b, 1, 0, y[i*g.cout*pix:(i+1)*g.cout*pix], pix, ep, d.threads)
 	}
 	return out, nil
 }

@@ -1,12 +1,13 @@
 package cpu
 
 import (
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/vmath"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/devicetest"
 )
 
@@ -18,6 +19,28 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestConformancePaths runs the suite with each gemm path this machine has
+// (the micro-kernel under matmul, conv and attention) and each vmath path
+// (exponentials, norms, activations), the force hooks of both packages.
+func TestConformancePaths(t *testing.T) {
+	for _, gp := range gemm.Paths() {
+		for _, vp := range vmath.Paths() {
+			if gp == gemm.Paths()[0] && vp == vmath.Paths()[0] {
+				continue // TestConformance ran it
+			}
+			t.Run("gemm "+gp+", vmath "+vp, func(t *testing.T) {
+				d, err := newOnPaths(2, gp, vp)
+				require.NoError(t, err)
+				devicetest.Run(t, d)
+			})
+		}
+	}
+	_, err := newOnPaths(1, "nope", "generic")
+	require.Error(t, err)
+	_, err = newOnPaths(1, "generic", "nope")
+	require.Error(t, err)
+}
+
 func TestRegistered(t *testing.T) {
 	require.Contains(t, compute.Names(), Name)
 	d, err := compute.Open(Name, compute.Options{Threads: 2})
@@ -25,22 +48,6 @@ func TestRegistered(t *testing.T) {
 	require.Equal(t, 2, d.Info().Threads)
 	_, err = compute.Open("nope", compute.Options{})
 	require.ErrorIs(t, err, compute.ErrUnknownDevice)
-}
-
-// TestExpf checks the attention exponential against math.Exp over the range
-// softmax uses (x ≤ 0) and beyond.
-func TestExpf(t *testing.T) {
-	for x := float32(-100); x <= 88.7; x += 0.01731 {
-		want := math.Exp(float64(x))
-		got := float64(expf(x))
-		if want < 1e-37 {
-			require.InDelta(t, want, got, 1e-37, "x=%v", x)
-			continue
-		}
-		require.InEpsilon(t, want, got, 4e-7, "x=%v", x)
-	}
-	require.Equal(t, float32(0), expf(float32(math.Inf(-1))))
-	require.True(t, math.IsInf(float64(expf(100)), 1))
 }
 
 func TestPatchesBlockMatchesIm2col(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/vmath"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -20,7 +22,9 @@ func init() {
 // mutable state beyond the memory counter.
 type Device struct {
 	threads int
-	used    atomic.Int64 // bytes held by live buffers, for Info
+	gemm    *gemm.Engine  // matrix products (the best path unless a test forces one)
+	vm      vmath.Kernels // exponentials, norms and activations
+	used    atomic.Int64  // bytes held by live buffers, for Info
 }
 
 var _ compute.Device = (*Device)(nil)
@@ -30,7 +34,28 @@ func New(threads int) *Device {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Device{threads: threads}
+	d, err := newOnPaths(threads, gemm.Paths()[0], vmath.Paths()[0])
+	if err != nil {
+		panic("engine: " + err.Error()) // the best paths always exist
+	}
+	return d
+}
+
+// newOnPaths is New pinned to a gemm and a vmath code path: the hook the
+// tests use to run the conformance suite on every path this machine has.
+func newOnPaths(threads int, gemmPath, vmathPath string) (*Device, error) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	e, err := gemm.NewEngine(gemmPath)
+	if err != nil {
+		return nil, err
+	}
+	vm, err := vmath.New(vmathPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Device{threads: threads, gemm: e, vm: vm}, nil
 }
 
 // buffer is the CPU storage behind a tensor: exactly one of f32 and half is

@@ -7,7 +7,10 @@
 // directly (bias and activation fused into the GEMM epilogue), 1×1 conv as a
 // plain GEMM, k×k conv as an implicit GEMM whose B operand gathers input
 // patches block by block (no full im2col), and attention as flash-attention
-// style tiles with an online softmax, so memory stays linear in tokens.
+// style tiles with an online softmax, so memory stays linear in tokens; it
+// drives the gemm micro-kernel directly on K and V packed once per head
+// (gemm.Tiler). Exponentials (softmax, SiLU) and norm statistics go through
+// compute/cpu/vmath, vectorised with an AVX-512 kernel and a Go twin.
 // Lighter operations are parallelised over rows with a small worker helper;
 // the Device value owns its thread count, there is no global pool.
 package cpu

@@ -84,7 +84,7 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	run := func(i int) {
 		opA := d.operand(a, ab, i*strideA, m, k, transA)
 		opB := d.operand(b, bb, i*strideB, k, n, transB)
-		gemm.Gemm(opA, opB, 1, 0, c[i*m*n:(i+1)*m*n], n, nil, inner)
+		d.gemm.Gemm(opA, opB, 1, 0, c[i*m*n:(i+1)*m*n], n, nil, inner)
 	}
 	if inner == 1 {
 		d.tasks(nb, func(_, i int) { run(i) })
@@ -131,6 +131,6 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 		ep = &gemm.Epilogue{BiasCol: bs, Act: gemmAct(act)}
 	}
 	// w is stored [Out, In]; the product needs wᵀ [In, Out]: a transposed view.
-	gemm.Gemm(gemm.Dense(rows, in, xs, in), d.operand(w, wb, 0, in, outF, true), 1, 0, c, outF, ep, d.threads)
+	d.gemm.Gemm(gemm.Dense(rows, in, xs, in), d.operand(w, wb, 0, in, outF, true), 1, 0, c, outF, ep, d.threads)
 	return out, nil
 }

@@ -37,10 +37,11 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 	d.parallel(n*groups, 3*size, func(lo, hi int) {
 		for gi := lo; gi < hi; gi++ {
 			src := xs[gi*size : (gi+1)*size]
-			mean, inv := meanInvStd(src, eps)
+			mean, inv := d.meanInvStd(src, eps)
 			c0 := (gi % groups) * cpg
 			for ch := 0; ch < cpg; ch++ {
-				// Fold normalisation and affine into one multiply-add per element.
+				// Fold normalisation and affine into one multiply-add per
+				// element, fused with the SiLU in the same pass.
 				a, b := inv, -mean*inv
 				if gs != nil {
 					a, b = a*gs[c0+ch], b*gs[c0+ch]
@@ -50,13 +51,10 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 				}
 				s := src[ch*spatial : (ch+1)*spatial]
 				dst := y[gi*size+ch*spatial : gi*size+(ch+1)*spatial]
-				for i, v := range s {
-					dst[i] = v*a + b
-				}
 				if silu {
-					for i, v := range dst {
-						dst[i] = v / (1 + float32(math.Exp(float64(-v))))
-					}
+					d.vm.AffineSwish(dst, s, a, b, 1)
+				} else {
+					d.vm.Affine(dst, s, a, b)
 				}
 			}
 		}
@@ -64,21 +62,17 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 	return out, nil
 }
 
-// meanInvStd returns the mean and 1/√(var+eps) of v, with the population
-// variance computed in two passes in float64 (one-pass E[x²]−E[x]² loses
-// digits on activations with a large mean).
-func meanInvStd(v []float32, eps float32) (float32, float32) {
-	var s float64
-	for _, x := range v {
-		s += float64(x)
-	}
-	mean := s / float64(len(v))
-	var q float64
-	for _, x := range v {
-		dx := float64(x) - mean
-		q += dx * dx
-	}
-	return float32(mean), float32(1 / math.Sqrt(q/float64(len(v))+float64(eps)))
+// meanInvStd returns the mean and 1/√(var+eps) of v from one vectorised
+// pass of Σx and Σx² in float64: float32 squares are exact in float64, so
+// E[x²]−E[x]² only loses digits once the mean exceeds the deviation by
+// about 10⁶, far beyond activations (the old two-pass form read the
+// group twice).
+func (d *Device) meanInvStd(v []float32, eps float32) (float32, float32) {
+	s, q := d.vm.SumSq(v)
+	n := float64(len(v))
+	mean := s / n
+	variance := max(0, q/n-mean*mean)
+	return float32(mean), float32(1 / math.Sqrt(variance+float64(eps)))
 }
 
 // LayerNorm normalises over the last dim (Ba et al. 2016).
@@ -104,7 +98,7 @@ func (d *Device) LayerNorm(x, gamma, beta tensor.Tensor, eps float32) (tensor.Te
 	d.parallel(len(xs)/dim, 3*dim, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			src, dst := xs[r*dim:(r+1)*dim], y[r*dim:(r+1)*dim]
-			mean, inv := meanInvStd(src, eps)
+			mean, inv := d.meanInvStd(src, eps)
 			for i, v := range src {
 				o := (v - mean) * inv
 				if gs != nil {
@@ -135,27 +129,13 @@ func (d *Device) Softmax(x tensor.Tensor) (tensor.Tensor, error) {
 	}
 	d.parallel(len(xs)/dim, 8*dim, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			softmaxRow(y[r*dim:(r+1)*dim], xs[r*dim:(r+1)*dim])
+			src, dst := xs[r*dim:(r+1)*dim], y[r*dim:(r+1)*dim]
+			m := d.vm.Max(src)
+			sum := d.vm.ExpShiftSum(dst, src, m)
+			d.vm.Affine(dst, dst, 1/sum, 0)
 		}
 	})
 	return out, nil
-}
-
-func softmaxRow(dst, src []float32) {
-	m := float32(math.Inf(-1))
-	for _, v := range src {
-		m = max(m, v)
-	}
-	var s float64
-	for i, v := range src {
-		e := float32(math.Exp(float64(v - m)))
-		dst[i] = e
-		s += float64(e)
-	}
-	inv := float32(1 / s)
-	for i := range dst {
-		dst[i] *= inv
-	}
 }
 
 // Mean averages over axis, keeping it as size 1.
