@@ -122,17 +122,22 @@ const (
 // the pickle loader explains that the bare, legacy form is unsupported), or
 // a safetensors header: an 8-byte little-endian length that fits the file,
 // followed by a JSON object.
+//
+// The safetensors test comes first: a header length of 128–1407 bytes starts
+// with 0x80 0x00–0x05, the same two bytes as a pickle's PROTO opcode, and a
+// pickle never has '{' at offset 8 with a plausible length before it.
 func sniff(head []byte, size int64) format {
+	if len(head) >= 9 {
+		n := binary.LittleEndian.Uint64(head)
+		if n >= 2 && n <= uint64(size-8) && head[8] == '{' {
+			return formatSafetensors
+		}
+	}
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return formatPickle
 	case len(head) >= 2 && head[0] == 0x80 && head[1] <= 5:
 		return formatPickle
-	case len(head) >= 9:
-		n := binary.LittleEndian.Uint64(head)
-		if n >= 2 && n <= uint64(size-8) && head[8] == '{' {
-			return formatSafetensors
-		}
 	}
 	return formatUnknown
 }

@@ -198,3 +198,13 @@ func TestConcurrentReads(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+func TestSniffPrefersSafetensorsWhoseLengthLooksLikePickle(t *testing.T) {
+	// A 0x0280-byte header: its first two bytes, 0x80 0x02, are also pickle's PROTO 2.
+	head := make([]byte, 16)
+	head[0], head[1] = 0x80, 0x02
+	head[8] = '{'
+	assert.Equal(t, formatSafetensors, sniff(head, 0x0280+8+64))
+	// A real protocol-2 pickle stays a pickle.
+	assert.Equal(t, formatPickle, sniff([]byte("\x80\x02}q\x00.\x00\x00\x00\x00"), 10))
+}
