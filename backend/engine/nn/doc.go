@@ -9,6 +9,10 @@
 // diffusers, kohya) are handled by a Renamer on the Weights, never inside a
 // block (STYLE.md §2, after candle's VarBuilder).
 //
+// Every weight loaded through a Weights view is recorded in its Registry
+// by full checkpoint key with the address of the layer field that holds
+// it, so a patcher (LoRA) can swap weights in place without a reload.
+//
 // Models import nn, compute and tensor, never compute/cpu. For tests,
 // RandomSource and MemSource build small in-memory checkpoints with real key
 // names.

@@ -28,7 +28,9 @@ func LoadLinear(w *Weights, in, out int, bias bool) (*Linear, error) {
 			Free(w.Device(), l.Weight)
 			return nil, err
 		}
+		w.Register("bias", &l.Bias)
 	}
+	w.Register("weight", &l.Weight)
 	return l, nil
 }
 
@@ -60,7 +62,9 @@ func LoadConv2D(w *Weights, in, out, kernel, stride, padding int, bias bool) (*C
 			Free(w.Device(), c.Weight)
 			return nil, err
 		}
+		w.Register("bias", &c.Bias)
 	}
+	w.Register("weight", &c.Weight)
 	return c, nil
 }
 
@@ -94,6 +98,8 @@ func LoadGroupNorm(w *Weights, groups, channels int, eps float32) (*GroupNorm, e
 		Free(w.Device(), g.Gamma)
 		return nil, err
 	}
+	w.Register("weight", &g.Gamma)
+	w.Register("bias", &g.Beta)
 	return g, nil
 }
 
@@ -123,6 +129,8 @@ func LoadLayerNorm(w *Weights, dim int, eps float32) (*LayerNorm, error) {
 		Free(w.Device(), l.Gamma)
 		return nil, err
 	}
+	w.Register("weight", &l.Gamma)
+	w.Register("bias", &l.Beta)
 	return l, nil
 }
 
@@ -145,7 +153,9 @@ func LoadEmbedding(w *Weights, vocab, dim int) (*Embedding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Embedding{Table: t}, nil
+	e := &Embedding{Table: t}
+	w.Register("weight", &e.Table)
+	return e, nil
 }
 
 // Free releases the table.

@@ -31,11 +31,12 @@ type Weights struct {
 	dev    compute.Device
 	prefix string // "" or ends with "."
 	rename Renamer
+	reg    *Registry // shared by every view of one NewWeights
 }
 
 // NewWeights returns the root view (empty prefix) of src for dev.
 func NewWeights(src weights.Source, dev compute.Device) *Weights {
-	return &Weights{src: src, dev: dev}
+	return &Weights{src: src, dev: dev, reg: NewRegistry()}
 }
 
 // Device is the device tensors are loaded onto.

@@ -43,10 +43,10 @@ func (a *Attention) load(w *nn.Weights, width int) error {
 	var err error
 	if w.Has("in_proj_weight") {
 		a.QKV = &nn.Linear{}
-		if a.QKV.Weight, err = w.Tensor("in_proj_weight", 3*width, width); err != nil {
+		if err = w.TensorInto(&a.QKV.Weight, "in_proj_weight", 3*width, width); err != nil {
 			return err
 		}
-		if a.QKV.Bias, err = w.Tensor("in_proj_bias", 3*width); err != nil {
+		if err = w.TensorInto(&a.QKV.Bias, "in_proj_bias", 3*width); err != nil {
 			return err
 		}
 	} else {

@@ -85,9 +85,9 @@ func (t *TextEncoder) load(root, s *nn.Weights, act compute.Activation) error {
 	if c.Layout == detect.LayoutHF {
 		parent := root.Sub(strings.TrimSuffix(strings.TrimSuffix(c.Prefix, "text_model."), "."))
 		p.Transposed = true
-		p.Weight, err = parent.Tensor("text_projection.weight", c.Projection, c.Width)
+		err = parent.TensorInto(&p.Weight, "text_projection.weight", c.Projection, c.Width)
 	} else {
-		p.Weight, err = s.Tensor("text_projection", c.Width, c.Projection)
+		err = s.TensorInto(&p.Weight, "text_projection", c.Width, c.Projection)
 	}
 	if err != nil {
 		return err
@@ -145,13 +145,26 @@ func (t *TextEncoder) Free() {
 // The final LayerNorm is applied to that hidden state when
 // Config.NormHidden is set, as SD 1.x and 2.x do even for skipped layers.
 func (t *TextEncoder) Encode(ctx context.Context, ids []int, skip int) (hidden, pooled tensor.Tensor, err error) {
-	return t.encode(ctx, [][]int{ids}, skip, t.Projection != nil)
+	return t.encode(ctx, [][]int{ids}, nil, skip, t.Projection != nil)
 }
 
 // EncodeBatch is Encode over windows of equal length in one pass:
 // hidden [B, N, W], pooled [B, P].
 func (t *TextEncoder) EncodeBatch(ctx context.Context, windows [][]int, skip int) (hidden, pooled tensor.Tensor, err error) {
-	return t.encode(ctx, windows, skip, t.Projection != nil)
+	return t.encode(ctx, windows, nil, skip, t.Projection != nil)
+}
+
+// EncodeWithEmbeddings is EncodeBatch with textual-inversion vectors
+// spliced into the token embeddings: overrides[b][pos] (Config.Width wide)
+// replaces the token table's row at position pos of window b, before the
+// position embedding is added. The pooled output still finds the end
+// token by the largest id, so placeholders must be smaller ids (A1111 uses
+// 0).
+func (t *TextEncoder) EncodeWithEmbeddings(ctx context.Context, windows [][]int, overrides []map[int][]float32, skip int) (hidden, pooled tensor.Tensor, err error) {
+	if len(overrides) > len(windows) {
+		return hidden, pooled, fmt.Errorf("clip: embedding overrides for %d windows, %d given", len(overrides), len(windows))
+	}
+	return t.encode(ctx, windows, overrides, skip, t.Projection != nil)
 }
 
 // depth is how many layers produce the hidden state for skip.
@@ -168,7 +181,7 @@ func (t *TextEncoder) depth(skip int) (int, error) {
 	return len(t.Layers) - skip + 1, nil
 }
 
-func (t *TextEncoder) encode(ctx context.Context, windows [][]int, skip int, pool bool) (hidden, pooled tensor.Tensor, err error) {
+func (t *TextEncoder) encode(ctx context.Context, windows [][]int, overrides []map[int][]float32, skip int, pool bool) (hidden, pooled tensor.Tensor, err error) {
 	d := t.dev
 	if t.Embed == nil {
 		return hidden, pooled, errors.New("clip: text encoder used after Free")
@@ -191,7 +204,7 @@ func (t *TextEncoder) encode(ctx context.Context, windows [][]int, skip int, poo
 	}
 
 	// Embeddings.
-	x, err := t.Embed.Forward(d, windows)
+	x, err := t.Embed.ForwardWith(d, windows, overrides)
 	if err != nil {
 		return hidden, pooled, err
 	}

@@ -45,6 +45,15 @@ func (e *Embeddings) Free(d compute.Device) {
 
 // Forward embeds windows of equal length n → [len(windows), n, width].
 func (e *Embeddings) Forward(d compute.Device, windows [][]int) (tensor.Tensor, error) {
+	return e.ForwardWith(d, windows, nil)
+}
+
+// ForwardWith is Forward with some token embeddings replaced (textual
+// inversion): overrides[b][pos] is the vector used at position pos of
+// window b instead of the token table's row; position embeddings are still
+// added, as A1111's EmbeddingsWithFixes does. overrides may be nil or
+// shorter than windows.
+func (e *Embeddings) ForwardWith(d compute.Device, windows [][]int, overrides []map[int][]float32) (tensor.Tensor, error) {
 	b, n := len(windows), len(windows[0])
 	if maxPos := e.Position.Table.Dim(0); n > maxPos {
 		return tensor.Tensor{}, fmt.Errorf("clip: window of %d tokens, the model has %d positions", n, maxPos)
@@ -63,6 +72,14 @@ func (e *Embeddings) Forward(d compute.Device, windows [][]int) (tensor.Tensor, 
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("clip: token embedding: %w", err)
 	}
+	if hasOverrides(overrides) {
+		spliced, err := e.splice(d, tok, n, overrides)
+		nn.Free(d, tok)
+		if err != nil {
+			return tensor.Tensor{}, err
+		}
+		tok = spliced
+	}
 	defer nn.Free(d, tok)
 	tok, err = tok.Reshape(b, n, -1)
 	if err != nil {
@@ -75,4 +92,40 @@ func (e *Embeddings) Forward(d compute.Device, windows [][]int) (tensor.Tensor, 
 	}
 	defer nn.Free(d, pos)
 	return d.Add(tok, pos)
+}
+
+func hasOverrides(overrides []map[int][]float32) bool {
+	for _, ov := range overrides {
+		if len(ov) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// splice returns a copy of tok [B·n, W] with the override rows written in.
+// The rows go through the host: a window has at most a few dozen of them,
+// and every device can download and upload.
+func (e *Embeddings) splice(d compute.Device, tok tensor.Tensor, n int, overrides []map[int][]float32) (tensor.Tensor, error) {
+	width, windows := tok.Dim(1), tok.Dim(0)/n
+	for b, ov := range overrides {
+		for pos, v := range ov {
+			if b >= windows || pos < 0 || pos >= n {
+				return tensor.Tensor{}, fmt.Errorf("clip: embedding override at window %d position %d outside %d windows of %d", b, pos, windows, n)
+			}
+			if len(v) != width {
+				return tensor.Tensor{}, fmt.Errorf("clip: embedding override at window %d position %d has width %d, the encoder %d", b, pos, len(v), width)
+			}
+		}
+	}
+	host, err := d.Download(tok)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("clip: token embedding: %w", err)
+	}
+	for b, ov := range overrides {
+		for pos, v := range ov {
+			copy(host[(b*n+pos)*width:], v)
+		}
+	}
+	return d.Upload(tok.Shape(), host)
 }

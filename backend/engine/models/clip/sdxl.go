@@ -16,6 +16,13 @@ import (
 // pooled output [1, P] for the UNet's vector conditioning. CLIP-L's pooled
 // output is unused, so it is not computed.
 func EncodeSDXL(ctx context.Context, clipL, bigG *TextEncoder, idsL, idsG []int, skip int) (hidden, pooled tensor.Tensor, err error) {
+	return EncodeSDXLWithEmbeddings(ctx, clipL, bigG, idsL, idsG, nil, nil, skip)
+}
+
+// EncodeSDXLWithEmbeddings is EncodeSDXL with textual-inversion vectors
+// spliced in per encoder (an SDXL embedding file has a clip_l and a clip_g
+// part): ovL[pos] for CLIP-L, ovG[pos] for bigG; either may be nil.
+func EncodeSDXLWithEmbeddings(ctx context.Context, clipL, bigG *TextEncoder, idsL, idsG []int, ovL, ovG map[int][]float32, skip int) (hidden, pooled tensor.Tensor, err error) {
 	if bigG.Projection == nil {
 		return hidden, pooled, errors.New("clip: SDXL's second text encoder has no text_projection for the pooled output")
 	}
@@ -23,12 +30,12 @@ func EncodeSDXL(ctx context.Context, clipL, bigG *TextEncoder, idsL, idsG []int,
 		return hidden, pooled, fmt.Errorf("clip: SDXL windows of %d and %d tokens", len(idsL), len(idsG))
 	}
 	d := clipL.dev
-	hl, _, err := clipL.encode(ctx, [][]int{idsL}, skip, false)
+	hl, _, err := clipL.encode(ctx, [][]int{idsL}, []map[int][]float32{ovL}, skip, false)
 	if err != nil {
 		return hidden, pooled, fmt.Errorf("sdxl clip-l: %w", err)
 	}
 	defer nn.Free(d, hl)
-	hg, pooled, err := bigG.encode(ctx, [][]int{idsG}, skip, true)
+	hg, pooled, err := bigG.encode(ctx, [][]int{idsG}, []map[int][]float32{ovG}, skip, true)
 	if err != nil {
 		return hidden, pooled, fmt.Errorf("sdxl openclip-g: %w", err)
 	}

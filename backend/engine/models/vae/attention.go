@@ -52,11 +52,12 @@ func loadPointwise(w *nn.Weights, ch int) (*nn.Linear, error) {
 	if wt, err = wt.Reshape(ch, ch); err != nil {
 		return nil, fmt.Errorf("vae: %s: %w", w.Key("weight"), err)
 	}
-	b, err := w.Tensor("bias", ch)
-	if err != nil {
+	l := &nn.Linear{Weight: wt}
+	if err := w.TensorInto(&l.Bias, "bias", ch); err != nil {
 		return nil, err
 	}
-	return &nn.Linear{Weight: wt, Bias: b}, nil
+	w.Register("weight", &l.Weight) // the [ch, ch] view of the [ch, ch, 1, 1] weight
+	return l, nil
 }
 
 // Forward maps x [N, C, H, W] → [N, C, H, W].
