@@ -8,8 +8,11 @@ import (
 )
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "generate" {
+		return benchGenerate(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "kernels" {
-		return usageErr("want: bench kernels [--json] [--quick] [--filter S] [--threads N]")
+		return usageErr("want: bench kernels [--json] [--quick] [--filter S] [--threads N] | bench generate --model … [--json]")
 	}
 	fs := newFlags(env, "bench kernels")
 	asJSON := fs.Bool("json", false, "print one JSON array")

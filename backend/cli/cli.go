@@ -40,7 +40,9 @@ func commands() []command {
 		{"settings", "show or change settings (show [--json] | set KEY VALUE | keys)", runSettings},
 		{"keys", "API keys in the OS keychain (status | set PROVIDER, key read from stdin | delete PROVIDER)", runKeys},
 		{"tokenize", "print the CLIP token ids of a prompt ([--family sd1|sd2|sdxl] [--raw] TEXT)", runTokenize},
-		{"bench", "measure this machine (kernels [--json] [--quick] [--filter S] [--threads N])", runBench},
+		{"bench", "measure this machine (kernels [--json] [--quick] [--filter S] [--threads N] | generate [generate's options] [--json])", runBench},
+		{"generate", generateSummary, runGenerate},
+		{"pnginfo", "print the generation metadata of a PNG (FILE [--json])", runPNGInfo},
 		{"dev", "developer tools (tiny-model --family F [--full] [--seed N] --out FILE | load-check FILE)", runDev},
 	}
 }

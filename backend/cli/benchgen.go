@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu"
+	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
+)
+
+// GenerateBench is what bench generate reports: one job's stage timings
+// (nothing is written to disk) and the process's peak memory.
+type GenerateBench struct {
+	Model   string `json:"model"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	Steps   int    `json:"steps"`
+	Sampler string `json:"sampler"`
+	Batch   int    `json:"batch_size"`
+	Threads int    `json:"threads"`
+	// SPerStep is sample_s over the sampler steps run: one CFG step is a
+	// conditional and an unconditional UNet pass (one at CFG 1).
+	SPerStep    float64 `json:"s_per_step"`
+	LoadS       float64 `json:"load_s"`
+	TextEncodeS float64 `json:"text_encode_s"`
+	SampleS     float64 `json:"sample_s"`
+	DecodeS     float64 `json:"decode_s"`
+	TotalS      float64 `json:"total_s"`
+	PeakRSSMB   float64 `json:"peak_rss_mb"` // VmHWM from /proc/self/status
+}
+
+func benchGenerate(ctx context.Context, env *Env, args []string) error {
+	g := newGenFlags(env, "bench generate")
+	if rest, err := parseInterleaved(g.fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usageErr("unexpected argument %q", rest[0])
+	}
+	res := &resolver{env: env, ctx: ctx}
+	defer res.close()
+	req, err := g.request(res.resolve)
+	if err != nil {
+		return err
+	}
+	tightenGC()
+	dev := cpu.New(g.threads)
+	defer dev.Close()
+	eng := pipeline.New(dev, pipeline.Options{FindLora: res.findLora})
+	var bar func(pipeline.Progress)
+	if !g.asJSON {
+		bar = newProgressBar(env.Stderr).update
+	}
+	r, err := eng.Generate(ctx, req, bar)
+	if err != nil {
+		return err
+	}
+	b := GenerateBench{
+		Model: req.Model, Steps: r.Steps, Sampler: req.Sampler, Batch: req.BatchSize, Threads: dev.Info().Threads,
+		LoadS: r.Timings.LoadS, TextEncodeS: r.Timings.TextEncodeS, SampleS: r.Timings.SampleS,
+		DecodeS: r.Timings.DecodeS, TotalS: r.Timings.TotalS,
+		PeakRSSMB: float64(procMemory()["VmHWM"]) / (1 << 20),
+	}
+	if len(r.Images) > 0 {
+		b.Width, b.Height = r.Images[0].Width, r.Images[0].Height
+	}
+	if r.Steps > 0 {
+		b.SPerStep = r.Timings.SampleS / float64(r.Steps*req.BatchCount)
+	}
+	runtime.KeepAlive(eng)
+	if g.asJSON {
+		return json.NewEncoder(env.Stdout).Encode(b)
+	}
+	fmt.Fprintf(env.Stdout, "%dx%d, %d steps of %s on %d threads\n", b.Width, b.Height, b.Steps, b.Sampler, b.Threads)
+	fmt.Fprintf(env.Stdout, "  s/step       %8.2f\n  load         %8.2f s\n  text encode  %8.2f s\n  sample       %8.2f s\n  decode       %8.2f s\n  total        %8.2f s\n  peak RSS     %8.0f MB\n",
+		b.SPerStep, b.LoadS, b.TextEncodeS, b.SampleS, b.DecodeS, b.TotalS, b.PeakRSSMB)
+	return nil
+}

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/models/fixtures"
+)
+
+// tinyModel writes a tiny SD 1.x checkpoint with the real key layout.
+func tinyModel(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "tiny-sd1.safetensors")
+	require.NoError(t, fixtures.Write(p, fixtures.SD1, false, 3))
+	return p
+}
+
+// TestGenerateAndPNGInfoRoundTrip is the issue's must-show: generate on a
+// tiny fixture writes a PNG whose parameters parse back through pnginfo
+// --json to the same prompt, seed, steps, sampler and size, and a second run
+// gives identical bytes.
+func TestGenerateAndPNGInfoRoundTrip(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	args := func(out string) []string {
+		return []string{"generate", "--model", model, "--prompt", "a photo of a cat", "--negative", "ugly",
+			"--steps", "2", "--sampler", "DPM++ 2M", "--seed", "1234", "--width", "64", "--height", "48",
+			"--out", out, "--threads", "1"}
+	}
+	var files []string
+	for i := 0; i < 2; i++ {
+		code, out, stderr := h.run("", args(t.TempDir())...)
+		require.Equal(t, 0, code, stderr)
+		path := strings.TrimSpace(out)
+		require.FileExists(t, path)
+		assert.Contains(t, stderr, "sample 2/2", "plain progress lines off a terminal")
+		files = append(files, path)
+	}
+	a, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	b, err := os.ReadFile(files[1])
+	require.NoError(t, err)
+	require.Equal(t, a, b, "two runs give identical bytes")
+
+	code, out, stderr := h.run("", "pnginfo", files[0], "--json")
+	require.Equal(t, 0, code, stderr)
+	var info struct {
+		Source     string `json:"source"`
+		Parameters struct {
+			Prompt         string `json:"prompt"`
+			NegativePrompt string `json:"negative_prompt"`
+			Seed           int64  `json:"seed"`
+			Steps          int    `json:"steps"`
+			Sampler        string `json:"sampler"`
+			Width          int    `json:"width"`
+			Height         int    `json:"height"`
+		} `json:"parameters"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &info))
+	p := info.Parameters
+	assert.Equal(t, "dreamlayer", info.Source)
+	assert.Equal(t, "a photo of a cat", p.Prompt)
+	assert.Equal(t, "ugly", p.NegativePrompt)
+	assert.Equal(t, int64(1234), p.Seed)
+	assert.Equal(t, 2, p.Steps)
+	assert.Equal(t, "DPM++ 2M", p.Sampler)
+	assert.Equal(t, [2]int{64, 48}, [2]int{p.Width, p.Height})
+
+	code, out, _ = h.run("", "pnginfo", files[0])
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "Steps: 2, Sampler: DPM++ 2M")
+}
+
+// TestGenerateResolvesModelNames: a bare name is found under the studio's
+// model folders, and without --out images go to the studio's outputs.
+func TestGenerateResolvesModelNames(t *testing.T) {
+	h := newHarness(t)
+	dir := filepath.Join(h.home, "models", "checkpoints")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	tinyModel(t, dir)
+	code, out, stderr := h.run("", "generate", "--model", "tiny-sd1", "--prompt", "x", "--steps", "1",
+		"--width", "64", "--height", "64", "--seed", "1")
+	require.Equal(t, 0, code, stderr)
+	path := strings.TrimSpace(out)
+	require.FileExists(t, path)
+	assert.True(t, strings.HasPrefix(path, h.home), "%s is under the studio home %s", path, h.home)
+
+	code, _, stderr = h.run("", "generate", "--model", "no-such-model", "--prompt", "x")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "no-such-model")
+}
+
+func TestGenerateUsageErrors(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no model", []string{"generate", "--prompt", "x"}, "--model"},
+		{"bad lora weight", []string{"generate", "--model", model, "--lora", "a:b"}, "weight"},
+		{"bad width", []string{"generate", "--model", model, "--width", "65", "--out", t.TempDir()}, "Width"},
+		{"bad sampler", []string{"generate", "--model", model, "--sampler", "nope", "--out", t.TempDir()}, "Sampler"},
+		{"stray argument", []string{"generate", "--model", model, "extra"}, "extra"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := h.run("", tc.args...)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr, tc.want)
+		})
+	}
+}
+
+func TestPNGInfoErrors(t *testing.T) {
+	h := newHarness(t)
+	code, _, _ := h.run("", "pnginfo")
+	assert.Equal(t, 2, code)
+	bad := filepath.Join(t.TempDir(), "x.png")
+	require.NoError(t, os.WriteFile(bad, []byte("not a png"), 0o644))
+	code, _, stderr := h.run("", "pnginfo", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "not a PNG")
+}
+
+// TestBenchGenerateJSON: bench generate prints one JSON object with the
+// stage timings and peak memory.
+func TestBenchGenerateJSON(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	code, out, stderr := h.run("", "bench", "generate", "--model", model, "--prompt", "x", "--steps", "2",
+		"--width", "64", "--height", "64", "--seed", "3", "--json")
+	require.Equal(t, 0, code, stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &got))
+	for _, k := range []string{"s_per_step", "text_encode_s", "sample_s", "decode_s", "total_s", "peak_rss_mb"} {
+		v, ok := got[k].(float64)
+		require.True(t, ok, "%s missing in %s", k, out)
+		assert.Greater(t, v, 0.0, k)
+	}
+	assert.Equal(t, 2.0, got["steps"])
+}
