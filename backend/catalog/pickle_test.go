@@ -91,7 +91,7 @@ func TestInspectClassifiesPickleCheckpoints(t *testing.T) {
 	p.tensor("0", 320, 768)
 	p.str("model.diffusion_model.input_blocks.0.0.weight")
 	p.tensor("1", 320, 4, 3, 3)
-	p.WriteString("u") // SETITEMS (inner)
+	p.WriteString("u")  // SETITEMS (inner)
 	p.WriteString("u.") // SETITEMS (outer), STOP
 
 	dir := filepath.Join(t.TempDir(), "checkpoints")
