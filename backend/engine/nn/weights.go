@@ -146,6 +146,17 @@ func sameShape(got []int64, want []int) bool {
 }
 
 func (w *Weights) upload(key string, info weights.Info, shape tensor.Shape) (tensor.Tensor, error) {
+	t, err := w.uploadData(key, info, shape)
+	if err == nil {
+		// The device holds its own copy now; let the mapped file's pages go.
+		if r, ok := w.src.(weights.Releaser); ok {
+			r.Release(key)
+		}
+	}
+	return t, err
+}
+
+func (w *Weights) uploadData(key string, info weights.Info, shape tensor.Shape) (tensor.Tensor, error) {
 	switch info.DType {
 	case weights.F16, weights.BF16:
 		raw, _, err := w.src.Raw(key)

@@ -47,6 +47,9 @@ func (s *stSource) Raw(name string) ([]byte, Info, error) {
 
 func (s *stSource) Close() error { return s.f.Close() }
 
+// Release implements Releaser.
+func (s *stSource) Release(name string) { s.f.Release(name) }
+
 // ptSource adapts a pickle.Checkpoint.
 type ptSource struct {
 	path string

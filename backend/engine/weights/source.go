@@ -85,6 +85,13 @@ type Warner interface {
 	Warnings() []string
 }
 
+// Releaser is implemented by sources that can drop a tensor's bytes from
+// memory once a caller has copied them (memory-mapped safetensors). Loaders
+// call it after uploading each weight so a checkpoint is never resident twice.
+type Releaser interface {
+	Release(name string)
+}
+
 // Open opens a weight file, choosing the format from its content.
 func Open(path string) (Source, error) {
 	f, err := os.Open(path)

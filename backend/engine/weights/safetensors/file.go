@@ -25,6 +25,9 @@ type source interface {
 	// slice returns n bytes at absolute offset off; the range has been
 	// validated to lie inside the file.
 	slice(off, n int64) ([]byte, error)
+	// release tells the OS the range will not be read again soon, so its
+	// pages can leave the process's resident set (no-op without mmap).
+	release(off, n int64)
 	close() error
 }
 
@@ -70,6 +73,19 @@ func (f *File) Close() error {
 		return fmt.Errorf("close safetensors %s: %w", f.path, err)
 	}
 	return nil
+}
+
+// Release drops a tensor's pages from the resident set once it has been
+// copied elsewhere (onto a device). Reading it again is still valid: the
+// pages come back from the page cache. Without this, loading a checkpoint
+// holds every weight twice at the peak — the mapped file and the copy.
+func (f *File) Release(name string) {
+	if f.src == nil {
+		return
+	}
+	if t, ok := f.header.Lookup(name); ok {
+		f.src.release(f.header.DataStart+t.Begin, t.End-t.Begin)
+	}
 }
 
 // Header returns the validated header.

@@ -302,3 +302,26 @@ func FuzzReadHeader(f *testing.F) {
 		}
 	})
 }
+
+func TestReleaseKeepsTensorsReadable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.safetensors")
+	data := make([]byte, 3*4096+10) // spans whole pages and partial ones
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	require.NoError(t, WriteFile(path, []WriteTensor{
+		{Name: "a", DType: U8, Shape: []int64{3}, Data: []byte{1, 2, 3}},
+		{Name: "big", DType: U8, Shape: []int64{int64(len(data))}, Data: data},
+	}, nil))
+	f, err := Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	f.Release("big")
+	f.Release("missing") // unknown names are ignored
+	got, _, err := f.Bytes("big")
+	require.NoError(t, err)
+	assert.Equal(t, data, got, "released pages read back from the file")
+	a, _, err := f.Bytes("a")
+	require.NoError(t, err)
+	assert.Equal(t, []byte{1, 2, 3}, a)
+}

@@ -28,4 +28,6 @@ func (s *fileSource) slice(off, n int64) ([]byte, error) {
 	return b, nil
 }
 
+func (s *fileSource) release(int64, int64) {}
+
 func (s *fileSource) close() error { return s.f.Close() }

@@ -35,6 +35,16 @@ func (m *mmapSource) slice(off, n int64) ([]byte, error) {
 	return m.data[off : off+n : off+n], nil
 }
 
+func (m *mmapSource) release(off, n int64) {
+	page := int64(os.Getpagesize())
+	start := (off + page - 1) / page * page // only whole pages inside the range:
+	end := (off + n) / page * page          // neighbours may still be in use
+	if m.data == nil || start >= end || end > int64(len(m.data)) {
+		return
+	}
+	_ = unix.Madvise(m.data[start:end], unix.MADV_DONTNEED)
+}
+
 func (m *mmapSource) close() error {
 	if m.data == nil {
 		return nil
