@@ -47,7 +47,7 @@ func benchGenerate(ctx context.Context, env *Env, args []string) error {
 	tightenGC()
 	dev := cpu.New(g.threads)
 	defer dev.Close()
-	eng := pipeline.New(dev, pipeline.Options{FindLora: res.findLora})
+	eng := pipeline.New(dev, pipeline.Options{FindLora: res.findLora, FindEmbedding: res.findEmbedding})
 	var bar func(pipeline.Progress)
 	if !g.asJSON {
 		bar = newProgressBar(env.Stderr).update

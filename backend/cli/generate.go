@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/dreamlayer/dreamlayer/backend/engine/embeddings"
 	"io"
 	"os"
 	"path/filepath"
@@ -171,6 +172,8 @@ type resolver struct {
 	ctx    context.Context
 	studio *studio.Studio
 	models []catalog.Model
+	// embeddings caches lookups by lower-case word (nil: not an embedding).
+	embeddings map[string]*embeddings.Embedding
 }
 
 func (r *resolver) open() (*studio.Studio, error) {
@@ -184,19 +187,28 @@ func (r *resolver) open() (*studio.Studio, error) {
 	return r.studio, nil
 }
 
+// list scans the model folders once per command.
+func (r *resolver) list() error {
+	if r.models != nil {
+		return nil
+	}
+	s, err := r.open()
+	if err != nil {
+		return err
+	}
+	if err := s.StartCatalog(r.ctx); err != nil {
+		return err
+	}
+	r.models = s.Catalog.List()
+	return nil
+}
+
 func (r *resolver) resolve(name, kind string) (string, error) {
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
 		return name, nil
 	}
-	if r.models == nil {
-		s, err := r.open()
-		if err != nil {
-			return "", err
-		}
-		if err := s.StartCatalog(r.ctx); err != nil {
-			return "", err
-		}
-		r.models = s.Catalog.List()
+	if err := r.list(); err != nil {
+		return "", err
 	}
 	var found []catalog.Model
 	for _, m := range r.models {
@@ -216,6 +228,36 @@ func (r *resolver) resolve(name, kind string) (string, error) {
 
 // findLora resolves a prompt's <lora:name:w> through the catalog.
 func (r *resolver) findLora(name string) (string, error) { return r.resolve(name, catalog.KindLoRA) }
+
+// findEmbedding resolves a prompt word to a textual-inversion embedding in
+// the catalog's embeddings folders by file stem, ignoring case as A1111 does.
+// Only the catalog is consulted: a word must never be read as a file path.
+func (r *resolver) findEmbedding(word string) (*embeddings.Embedding, bool) {
+	key := strings.ToLower(word)
+	if e, ok := r.embeddings[key]; ok {
+		return e, e != nil
+	}
+	if r.embeddings == nil {
+		r.embeddings = map[string]*embeddings.Embedding{}
+	}
+	r.embeddings[key] = nil
+	if err := r.list(); err != nil {
+		return nil, false
+	}
+	for _, m := range r.models {
+		if m.Kind != catalog.KindEmbedding || !strings.EqualFold(m.Name, word) {
+			continue
+		}
+		e, err := embeddings.Load(m.Path)
+		if err != nil {
+			fmt.Fprintf(r.env.Stderr, "warning: embedding %s: %v\n", m.Path, err)
+			return nil, false
+		}
+		r.embeddings[key] = e
+		return e, true
+	}
+	return nil, false
+}
 
 func (r *resolver) close() {
 	if r.studio != nil {
@@ -247,7 +289,7 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 	tightenGC()
 	dev := cpu.New(g.threads)
 	defer dev.Close()
-	eng := pipeline.New(dev, pipeline.Options{Version: "DreamLayer " + version.Get().Version, FindLora: res.findLora})
+	eng := pipeline.New(dev, pipeline.Options{Version: "DreamLayer " + version.Get().Version, FindLora: res.findLora, FindEmbedding: res.findEmbedding})
 	bar := newProgressBar(env.Stderr)
 	result, err := eng.Generate(ctx, req, bar.update)
 	bar.done()

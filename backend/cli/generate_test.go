@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/models/fixtures"
+	"github.com/dreamlayer/dreamlayer/backend/engine/weights"
+	"github.com/dreamlayer/dreamlayer/backend/engine/weights/safetensors"
 )
 
 // tinyModel writes a tiny SD 1.x checkpoint with the real key layout.
@@ -146,4 +150,39 @@ func TestBenchGenerateJSON(t *testing.T) {
 		assert.Greater(t, v, 0.0, k)
 	}
 	assert.Equal(t, 2.0, got["steps"])
+}
+
+// TestGenerateUsesEmbeddingsFromTheModelsFolder: a word naming a file in
+// embeddings/ is replaced by that file's vectors.
+func TestGenerateUsesEmbeddingsFromTheModelsFolder(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	run := func() []byte {
+		out := t.TempDir()
+		code, stdout, stderr := h.run("", "generate", "--model", model, "--prompt", "a photo of shinycat",
+			"--steps", "2", "--seed", "5", "--width", "64", "--height", "64", "--out", out, "--threads", "1")
+		require.Equal(t, 0, code, stderr)
+		data, err := os.ReadFile(strings.TrimSpace(stdout))
+		require.NoError(t, err)
+		return data
+	}
+	before := run()
+
+	src, err := weights.Open(model)
+	require.NoError(t, err)
+	info, ok := src.Info("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
+	require.NoError(t, src.Close())
+	require.True(t, ok)
+	width := int(info.Shape[1])
+	vec := make([]byte, 2*width*4)
+	for i := 0; i < 2*width; i++ {
+		binary.LittleEndian.PutUint32(vec[4*i:], math.Float32bits(float32(i%5)*0.1))
+	}
+	dir := filepath.Join(h.home, "models", "embeddings")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, safetensors.WriteFile(filepath.Join(dir, "ShinyCat.safetensors"), []safetensors.WriteTensor{
+		{Name: "emb_params", DType: safetensors.F32, Shape: []int64{2, int64(width)}, Data: vec},
+	}, nil))
+
+	assert.NotEqual(t, before, run(), "the embedding changes the image")
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/dreamlayer/dreamlayer/backend/engine/embeddings"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/models/clip"
@@ -38,8 +39,21 @@ func (c *unetCond) free(d compute.Device) { nn.Free(d, c.context, c.y) }
 // get emphasis applied per 77-token window (sd_hijack_clip's process_tokens
 // works per chunk, restoring each chunk's mean); SDXL's two encoders are then
 // joined along the channel axis as sgm's GeneralConditioner does.
-func encodeText(ctx context.Context, dev compute.Device, ck *checkpoint, tok *clip.Tokenizer, text string, skip int) (hostCond, error) {
-	chunks, err := prompt.Chunks(text, tok.Encode, nil)
+//
+// Words naming a textual-inversion embedding (find) take as many token slots
+// as the embedding has vectors; each encoder gets the vectors of its width
+// in those slots instead of token embeddings.
+func encodeText(ctx context.Context, dev compute.Device, ck *checkpoint, tok *clip.Tokenizer, text string, skip int, find func(string) (*embeddings.Embedding, bool)) (hostCond, error) {
+	var lookup prompt.EmbeddingLookup
+	if find != nil {
+		lookup = func(word string) (int, bool) {
+			if e, ok := find(word); ok && e.Len() > 0 {
+				return e.Len(), true
+			}
+			return 0, false
+		}
+	}
+	chunks, err := prompt.Chunks(text, tok.Encode, lookup)
 	if err != nil {
 		return hostCond{}, err
 	}
@@ -51,10 +65,23 @@ func encodeText(ctx context.Context, dev compute.Device, ck *checkpoint, tok *cl
 		sp := prompt.SpecialTokens{Start: clip.StartToken, End: clip.EndToken, Pad: cfg.Pad}
 		windows := make([][]int, len(chunks))
 		weights := make([][]float32, len(chunks))
+		overrides := make([]map[int][]float32, len(chunks))
 		for i, c := range chunks {
 			windows[i], weights[i] = c.Window(sp)
+			for _, slot := range c.Embeddings {
+				e, ok := find(slot.Name)
+				if !ok {
+					continue
+				}
+				vecs, ok := e.For(cfg.Kind, cfg.Width)
+				if !ok {
+					return hostCond{}, fmt.Errorf("embedding %q has no vectors for the %s text encoder (width %d): it was trained for another model family", slot.Name, cfg.Kind, cfg.Width)
+				}
+				// Window position 0 is the start token.
+				overrides[i] = embeddings.Overrides(overrides[i], slot.Offset+1, vecs[:min(len(vecs), slot.Vectors)])
+			}
 		}
-		hidden, pooled, err := te.EncodeBatch(ctx, windows, skip)
+		hidden, pooled, err := te.EncodeWithEmbeddings(ctx, windows, overrides, skip)
 		if err != nil {
 			return hostCond{}, fmt.Errorf("text encoder %s: %w", cfg.Kind, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"github.com/dreamlayer/dreamlayer/backend/engine/embeddings"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -36,6 +37,9 @@ type Options struct {
 	// Request.Loras entry without a Path) to its file; nil means names
 	// cannot be resolved and only paths work.
 	FindLora func(name string) (string, error)
+	// FindEmbedding resolves a prompt word to a textual-inversion embedding
+	// (A1111 matches file names, ignoring case); nil means no embeddings.
+	FindEmbedding func(word string) (*embeddings.Embedding, bool)
 	// RandomSeed picks the seed for a request without one (nil: crypto/rand,
 	// below 2^32 as A1111's random seeds are).
 	RandomSeed func() int64

@@ -171,7 +171,7 @@ func (j *job) condsFor(ctx context.Context, ck *checkpoint, b, steps, width, hei
 			hc, ok := j.texts[key]
 			if !ok {
 				var err error
-				if hc, err = encodeText(ctx, j.e.dev, ck, j.tok, sp.Text, j.r.ClipSkip); err != nil {
+				if hc, err = encodeText(ctx, j.e.dev, ck, j.tok, sp.Text, j.r.ClipSkip, j.e.opts.FindEmbedding); err != nil {
 					return out, err
 				}
 				j.texts[key] = hc
