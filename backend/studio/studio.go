@@ -14,6 +14,7 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/gallery"
 	"github.com/dreamlayer/dreamlayer/backend/history"
 	"github.com/dreamlayer/dreamlayer/backend/jobs"
+	"github.com/dreamlayer/dreamlayer/backend/localengine"
 	"github.com/dreamlayer/dreamlayer/backend/logs"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
 	"github.com/dreamlayer/dreamlayer/backend/prompts"
@@ -44,10 +45,13 @@ type Studio struct {
 	Catalog  *catalog.Catalog
 	History  *history.DB
 	Jobs     *jobs.Queue
-	Gallery  *gallery.Service
-	Opener   gallery.Opener
-	Styles   *prompts.StyleStore
-	Prompts  *prompts.Generator
+	// Engine supervises the local diffusion engine's worker process; it
+	// starts the worker on the first local job.
+	Engine  *localengine.Supervisor
+	Gallery *gallery.Service
+	Opener  gallery.Opener
+	Styles  *prompts.StyleStore
+	Prompts *prompts.Generator
 }
 
 // Open resolves the folders, loads settings and opens every service. The
@@ -104,6 +108,19 @@ func Open(opts Options) (*Studio, error) {
 		Hash:      true,
 	})
 	s.Jobs = jobs.NewQueue(jobs.Options{Emitter: emitter, Logger: log, Recorder: s.History})
+	s.Engine = localengine.NewSupervisor(localengine.Options{
+		Device:      current.Engine.Device,
+		IdleTimeout: time.Duration(current.Engine.IdleTimeoutMinutes) * time.Minute,
+		Logger:      log,
+		Notify: func(msg string) {
+			emitter.Emit(events.AppNotice, events.Notice{Level: "info", Message: msg})
+		},
+	})
+	if err := s.Jobs.Register(localengine.NewProvider(s.Engine, localengine.ProviderOptions{OutputDir: s.OutputDir, Logger: log})); err != nil {
+		_ = s.History.Close()
+		_ = logger.Close()
+		return nil, fmt.Errorf("register the local engine: %w", err)
+	}
 	opener := opts.Opener
 	if opener == nil {
 		opener = gallery.NewSystemOpener(log)
@@ -182,6 +199,7 @@ func (s *Studio) apply(ctx context.Context, cur settings.Settings) error {
 	if err := s.Logger.SetLevel(cur.LogLevel); err != nil {
 		return fmt.Errorf("apply log level: %w", err)
 	}
+	s.Engine.Configure(cur.Engine.Device, time.Duration(cur.Engine.IdleTimeoutMinutes)*time.Minute)
 	if err := s.Catalog.SetRoots(ctx, s.modelRoots(cur)); err != nil {
 		return fmt.Errorf("apply model folders: %w", err)
 	}
@@ -194,6 +212,7 @@ func (s *Studio) Close() error {
 	defer cancel()
 	return errors.Join(
 		s.Jobs.Close(ctx),
+		s.Engine.Close(),
 		s.Catalog.Close(),
 		s.History.Close(),
 		s.Logger.Close(),
