@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/dreamlayer/dreamlayer/backend/catalog"
 	"github.com/dreamlayer/dreamlayer/backend/events"
 	"github.com/dreamlayer/dreamlayer/backend/gallery"
+	"github.com/dreamlayer/dreamlayer/backend/generation"
 	"github.com/dreamlayer/dreamlayer/backend/jobs"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
+	"github.com/dreamlayer/dreamlayer/backend/pnginfo"
 	"github.com/dreamlayer/dreamlayer/backend/prompts"
 	"github.com/dreamlayer/dreamlayer/backend/secrets"
 	"github.com/dreamlayer/dreamlayer/backend/settings"
@@ -158,6 +162,55 @@ func (a *App) DeleteStyle(name string) ([]prompts.Style, error) { return a.studi
 
 // ListJobs returns the queue's jobs, newest first.
 func (a *App) ListJobs() ([]jobs.Job, error) { return a.studio.Jobs.List(), nil }
+
+// Generate queues a local generation from the Generate pages.
+func (a *App) Generate(req generation.Request) (jobs.Job, error) {
+	return a.studio.Generation.Submit(a.ctx, req)
+}
+
+// CountTokens counts a prompt's CLIP tokens and 75-token chunks.
+func (a *App) CountTokens(text string) (generation.TokenCount, error) {
+	return a.studio.Generation.CountTokens(text)
+}
+
+// SaveUpload keeps a dropped or pasted image (base64) as a file and returns its path.
+func (a *App) SaveUpload(name, dataBase64 string) (string, error) {
+	data, err := decodeBase64(dataBase64)
+	if err != nil {
+		return "", fmt.Errorf("save upload %s: %w", name, err)
+	}
+	return a.studio.Generation.SaveUpload(name, data)
+}
+
+// ReadPNGInfo reads the generation metadata of a PNG file.
+func (a *App) ReadPNGInfo(path string) (pnginfo.Info, error) { return generation.ReadPNGInfo(path) }
+
+// ReadPNGInfoData reads the generation metadata of a dropped PNG (base64).
+func (a *App) ReadPNGInfoData(dataBase64 string) (pnginfo.Info, error) {
+	data, err := decodeBase64(dataBase64)
+	if err != nil {
+		return pnginfo.Info{}, fmt.Errorf("png info: %w", err)
+	}
+	return generation.ReadPNGInfoData(data)
+}
+
+// decodeBase64 accepts plain base64 or a data: URL, as FileReader gives.
+func decodeBase64(s string) ([]byte, error) {
+	if i := strings.Index(s, ";base64,"); strings.HasPrefix(s, "data:") && i >= 0 {
+		s = s[i+len(";base64,"):]
+	}
+	data, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	return data, nil
+}
+
+// ClearFinishedJobs removes finished jobs from the queue panel (history keeps them).
+func (a *App) ClearFinishedJobs() error {
+	a.studio.Jobs.ClearFinished()
+	return nil
+}
 
 // CancelJob cancels a queued or running job.
 func (a *App) CancelJob(id string) error { return a.studio.Jobs.Cancel(id) }

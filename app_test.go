@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/dreamlayer/dreamlayer/backend/events"
+	"github.com/dreamlayer/dreamlayer/backend/generation"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
 	"github.com/dreamlayer/dreamlayer/backend/studio"
 )
@@ -124,4 +127,30 @@ func TestAppPromptsAndStyles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, jobs)
 	assert.Error(t, app.CancelJob("nope"))
+}
+
+func TestAppGenerationHelpers(t *testing.T) {
+	app, _, _ := newTestApp(t)
+	_, err := app.Generate(generation.Request{Model: "no-such-id", Prompt: "x"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no-such-id")
+
+	count, err := app.CountTokens("a photo of a cat")
+	require.NoError(t, err)
+	assert.Equal(t, generation.TokenCount{Tokens: 5, Chunks: 1}, count)
+
+	data := []byte("\x89PNG not really")
+	plain, err := app.SaveUpload("drop.png", base64.StdEncoding.EncodeToString(data))
+	require.NoError(t, err)
+	viaURL, err := app.SaveUpload("drop.png", "data:image/png;base64,"+base64.StdEncoding.EncodeToString(data))
+	require.NoError(t, err)
+	assert.Equal(t, plain, viaURL)
+	stored, err := os.ReadFile(plain)
+	require.NoError(t, err)
+	assert.Equal(t, data, stored)
+	_, err = app.SaveUpload("drop.png", "%%% not base64")
+	assert.Error(t, err)
+	_, err = app.ReadPNGInfoData(base64.StdEncoding.EncodeToString([]byte("not a png")))
+	assert.Error(t, err)
+	require.NoError(t, app.ClearFinishedJobs())
 }

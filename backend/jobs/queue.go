@@ -233,6 +233,19 @@ func (q *Queue) List() []Job {
 	return out
 }
 
+// ClearFinished forgets the finished jobs held in memory (the history
+// database keeps them) and returns how many went.
+func (q *Queue) ClearFinished() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.finished)
+	for _, id := range q.finished {
+		delete(q.jobs, id)
+	}
+	q.finished = nil
+	return n
+}
+
 // Close cancels every queued and running job and waits for the lanes to stop
 // or for ctx to end. Submit and Register fail afterwards.
 func (q *Queue) Close(ctx context.Context) error {

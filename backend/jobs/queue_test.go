@@ -361,3 +361,32 @@ func TestIDsSortByTimeAndAreUnique(t *testing.T) {
 		prev = id
 	}
 }
+
+func TestClearFinishedKeepsActiveJobs(t *testing.T) {
+	r := newRecorder()
+	g := newGateProvider("p", 1)
+	q := newTestQueue(t, r, nil, g)
+
+	done, err := q.Submit(t.Context(), req("p"))
+	require.NoError(t, err)
+	require.Equal(t, done.ID, waitStart(t, g))
+	g.release <- struct{}{}
+	require.Equal(t, done.ID, r.waitFinished(t).ID)
+
+	running, err := q.Submit(t.Context(), req("p"))
+	require.NoError(t, err)
+	require.Equal(t, running.ID, waitStart(t, g))
+	queued, err := q.Submit(t.Context(), req("p"))
+	require.NoError(t, err)
+
+	assert.Equal(t, 1, q.ClearFinished())
+	_, ok := q.Get(done.ID)
+	assert.False(t, ok, "the finished job is gone")
+	ids := []string{}
+	for _, j := range q.List() {
+		ids = append(ids, j.ID)
+	}
+	assert.ElementsMatch(t, []string{running.ID, queued.ID}, ids)
+	g.release <- struct{}{}
+	g.release <- struct{}{}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/catalog"
 	"github.com/dreamlayer/dreamlayer/backend/events"
 	"github.com/dreamlayer/dreamlayer/backend/gallery"
+	"github.com/dreamlayer/dreamlayer/backend/generation"
 	"github.com/dreamlayer/dreamlayer/backend/history"
 	"github.com/dreamlayer/dreamlayer/backend/jobs"
 	"github.com/dreamlayer/dreamlayer/backend/localengine"
@@ -51,7 +52,9 @@ type Studio struct {
 	Gallery *gallery.Service
 	Opener  gallery.Opener
 	Styles  *prompts.StyleStore
-	Prompts *prompts.Generator
+	// Generation turns the Generate pages' requests into jobs.
+	Generation *generation.Service
+	Prompts    *prompts.Generator
 }
 
 // Open resolves the folders, loads settings and opens every service. The
@@ -107,7 +110,7 @@ func Open(opts Options) (*Studio, error) {
 		Logger:    log,
 		Hash:      true,
 	})
-	s.Jobs = jobs.NewQueue(jobs.Options{Emitter: emitter, Logger: log, Recorder: s.History})
+	s.Jobs = jobs.NewQueue(jobs.Options{Emitter: emitter, Logger: log, Recorder: galleryRecorder{db: s.History, emitter: emitter}})
 	s.Engine = localengine.NewSupervisor(localengine.Options{
 		Device:      current.Engine.Device,
 		IdleTimeout: time.Duration(current.Engine.IdleTimeoutMinutes) * time.Minute,
@@ -121,6 +124,7 @@ func Open(opts Options) (*Studio, error) {
 		_ = logger.Close()
 		return nil, fmt.Errorf("register the local engine: %w", err)
 	}
+	s.Generation = generation.New(s.Catalog, s.Jobs, filepath.Join(layout.CacheDir, "uploads"))
 	opener := opts.Opener
 	if opener == nil {
 		opener = gallery.NewSystemOpener(log)
@@ -217,4 +221,21 @@ func (s *Studio) Close() error {
 		s.History.Close(),
 		s.Logger.Close(),
 	)
+}
+
+// galleryRecorder records jobs in the history database and tells the gallery
+// when a finished job brought new images.
+type galleryRecorder struct {
+	db      *history.DB
+	emitter events.Emitter
+}
+
+func (g galleryRecorder) RecordJob(ctx context.Context, job jobs.Job) error {
+	if err := g.db.RecordJob(ctx, job); err != nil {
+		return err
+	}
+	if job.State == jobs.Done && len(job.Outputs) > 0 {
+		g.emitter.Emit(events.GalleryChanged, gallery.Change{Type: "added", ID: job.ID})
+	}
+	return nil
 }

@@ -172,6 +172,155 @@ export namespace gallery {
 
 }
 
+export namespace generation {
+	
+	export class Hires {
+	    scale: number;
+	    upscaler: string;
+	    steps: number;
+	    denoise: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Hires(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.scale = source["scale"];
+	        this.upscaler = source["upscaler"];
+	        this.steps = source["steps"];
+	        this.denoise = source["denoise"];
+	    }
+	}
+	export class Lora {
+	    name: string;
+	    weight: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Lora(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.weight = source["weight"];
+	    }
+	}
+	export class Refiner {
+	    model: string;
+	    switchAt: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Refiner(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.switchAt = source["switchAt"];
+	    }
+	}
+	export class Request {
+	    model: string;
+	    mode: string;
+	    prompt: string;
+	    negativePrompt: string;
+	    sampler: string;
+	    scheduler: string;
+	    steps: number;
+	    cfgScale: number;
+	    width: number;
+	    height: number;
+	    seed: number;
+	    subseed: number;
+	    subseedStrength: number;
+	    batchSize: number;
+	    batchCount: number;
+	    clipSkip: number;
+	    vae: string;
+	    initImage: string;
+	    strength: number;
+	    resizeMode: string;
+	    mask: string;
+	    maskBlur: number;
+	    inpaintFill: string;
+	    inpaintOnlyMasked: boolean;
+	    inpaintPadding: number;
+	    hires?: Hires;
+	    refiner?: Refiner;
+	    loras: Lora[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Request(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.mode = source["mode"];
+	        this.prompt = source["prompt"];
+	        this.negativePrompt = source["negativePrompt"];
+	        this.sampler = source["sampler"];
+	        this.scheduler = source["scheduler"];
+	        this.steps = source["steps"];
+	        this.cfgScale = source["cfgScale"];
+	        this.width = source["width"];
+	        this.height = source["height"];
+	        this.seed = source["seed"];
+	        this.subseed = source["subseed"];
+	        this.subseedStrength = source["subseedStrength"];
+	        this.batchSize = source["batchSize"];
+	        this.batchCount = source["batchCount"];
+	        this.clipSkip = source["clipSkip"];
+	        this.vae = source["vae"];
+	        this.initImage = source["initImage"];
+	        this.strength = source["strength"];
+	        this.resizeMode = source["resizeMode"];
+	        this.mask = source["mask"];
+	        this.maskBlur = source["maskBlur"];
+	        this.inpaintFill = source["inpaintFill"];
+	        this.inpaintOnlyMasked = source["inpaintOnlyMasked"];
+	        this.inpaintPadding = source["inpaintPadding"];
+	        this.hires = this.convertValues(source["hires"], Hires);
+	        this.refiner = this.convertValues(source["refiner"], Refiner);
+	        this.loras = this.convertValues(source["loras"], Lora);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class TokenCount {
+	    tokens: number;
+	    chunks: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new TokenCount(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.tokens = source["tokens"];
+	        this.chunks = source["chunks"];
+	    }
+	}
+
+}
+
 export namespace jobs {
 	
 	export class Output {
@@ -323,6 +472,124 @@ export namespace paths {
 
 }
 
+export namespace pnginfo {
+	
+	export class KV {
+	    key: string;
+	    value: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new KV(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.value = source["value"];
+	    }
+	}
+	export class Parameters {
+	    prompt: string;
+	    negative_prompt: string;
+	    steps: number;
+	    sampler: string;
+	    schedule: string;
+	    cfg_scale: number;
+	    seed: number;
+	    width: number;
+	    height: number;
+	    model_hash?: string;
+	    model?: string;
+	    denoising_strength?: number;
+	    clip_skip?: number;
+	    extra?: KV[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Parameters(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.prompt = source["prompt"];
+	        this.negative_prompt = source["negative_prompt"];
+	        this.steps = source["steps"];
+	        this.sampler = source["sampler"];
+	        this.schedule = source["schedule"];
+	        this.cfg_scale = source["cfg_scale"];
+	        this.seed = source["seed"];
+	        this.width = source["width"];
+	        this.height = source["height"];
+	        this.model_hash = source["model_hash"];
+	        this.model = source["model"];
+	        this.denoising_strength = source["denoising_strength"];
+	        this.clip_skip = source["clip_skip"];
+	        this.extra = this.convertValues(source["extra"], KV);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Info {
+	    source: string;
+	    parameters?: Parameters;
+	    request?: number[];
+	    comfy_prompt?: number[];
+	    comfy_workflow?: number[];
+	    invokeai?: number[];
+	    chunks: {[key: string]: string};
+	
+	    static createFrom(source: any = {}) {
+	        return new Info(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.source = source["source"];
+	        this.parameters = this.convertValues(source["parameters"], Parameters);
+	        this.request = source["request"];
+	        this.comfy_prompt = source["comfy_prompt"];
+	        this.comfy_workflow = source["comfy_workflow"];
+	        this.invokeai = source["invokeai"];
+	        this.chunks = source["chunks"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+
+}
+
 export namespace prompts {
 	
 	export class Prompt {
@@ -421,6 +688,22 @@ export namespace secrets {
 
 export namespace settings {
 	
+	export class Cloud {
+	    openaiBaseURL: string;
+	    ideogramBaseURL: string;
+	    bflBaseURL: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Cloud(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.openaiBaseURL = source["openaiBaseURL"];
+	        this.ideogramBaseURL = source["ideogramBaseURL"];
+	        this.bflBaseURL = source["bflBaseURL"];
+	    }
+	}
 	export class Engine {
 	    device: string;
 	    idleTimeoutMinutes: number;
@@ -476,6 +759,7 @@ export namespace settings {
 	    logLevel: string;
 	    engine: Engine;
 	    generation: Generation;
+	    cloud: Cloud;
 	
 	    static createFrom(source: any = {}) {
 	        return new Settings(source);
@@ -491,6 +775,7 @@ export namespace settings {
 	        this.logLevel = source["logLevel"];
 	        this.engine = this.convertValues(source["engine"], Engine);
 	        this.generation = this.convertValues(source["generation"], Generation);
+	        this.cloud = this.convertValues(source["cloud"], Cloud);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -10,6 +10,14 @@ export function ChooseFolder(arg1, arg2) {
   return window['go']['main']['App']['ChooseFolder'](arg1, arg2);
 }
 
+export function ClearFinishedJobs() {
+  return window['go']['main']['App']['ClearFinishedJobs']();
+}
+
+export function CountTokens(arg1) {
+  return window['go']['main']['App']['CountTokens'](arg1);
+}
+
 export function DeleteKey(arg1) {
   return window['go']['main']['App']['DeleteKey'](arg1);
 }
@@ -20,6 +28,10 @@ export function DeleteOutput(arg1) {
 
 export function DeleteStyle(arg1) {
   return window['go']['main']['App']['DeleteStyle'](arg1);
+}
+
+export function Generate(arg1) {
+  return window['go']['main']['App']['Generate'](arg1);
 }
 
 export function GetKeyState() {
@@ -62,6 +74,14 @@ export function RandomPrompt(arg1) {
   return window['go']['main']['App']['RandomPrompt'](arg1);
 }
 
+export function ReadPNGInfo(arg1) {
+  return window['go']['main']['App']['ReadPNGInfo'](arg1);
+}
+
+export function ReadPNGInfoData(arg1) {
+  return window['go']['main']['App']['ReadPNGInfoData'](arg1);
+}
+
 export function RescanModels() {
   return window['go']['main']['App']['RescanModels']();
 }
@@ -80,6 +100,10 @@ export function SaveSettings(arg1) {
 
 export function SaveStyle(arg1) {
   return window['go']['main']['App']['SaveStyle'](arg1);
+}
+
+export function SaveUpload(arg1, arg2) {
+  return window['go']['main']['App']['SaveUpload'](arg1, arg2);
 }
 
 export function SetKey(arg1, arg2) {
