@@ -266,6 +266,9 @@ func (r *resolver) close() {
 }
 
 func runGenerate(ctx context.Context, env *Env, args []string) error {
+	if p := providerArg(args); p != "" && p != "local" {
+		return runCloudGenerate(ctx, env, "", args)
+	}
 	g := newGenFlags(env, "generate")
 	if rest, err := parseInterleaved(g.fs, args); err != nil {
 		return err
@@ -378,4 +381,22 @@ func tightenGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(20)
 	}
+}
+
+// providerArg finds --provider in a command line before the flags are
+// parsed: cloud and local generation take different flags.
+func providerArg(args []string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "provider" {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }

@@ -186,3 +186,19 @@ func TestGenerateUsesEmbeddingsFromTheModelsFolder(t *testing.T) {
 
 	assert.NotEqual(t, before, run(), "the embedding changes the image")
 }
+
+func TestProviderArgFindsTheProviderFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", "m", "--provider", "openai"}, "openai"},
+		{[]string{"--provider=bfl", "--prompt", "x"}, "bfl"},
+		{[]string{"-provider", "ideogram"}, "ideogram"},
+		{[]string{"--prompt", "--provider is text here"}, ""},
+		{[]string{"--model", "m"}, ""},
+		{[]string{"--provider"}, ""},
+	} {
+		assert.Equal(t, tc.want, providerArg(tc.args), "%q", tc.args)
+	}
+}

@@ -17,6 +17,7 @@ func TestKeys(t *testing.T) {
 	keys := Keys()
 	assert.True(t, slices.IsSorted(keys))
 	assert.Equal(t, []string{
+		"cloud.bflBaseURL", "cloud.ideogramBaseURL", "cloud.openaiBaseURL",
 		"engine.device", "engine.idleTimeoutMinutes", "engine.memoryBudgetGB",
 		"extraModelRoots",
 		"generation.batchSize", "generation.cfgScale", "generation.checkpoint", "generation.clipSkip",
@@ -62,6 +63,12 @@ func TestSet(t *testing.T) {
 		}},
 		{"modelsRoot", ap("m"), func(t *testing.T, s Settings) { assert.Equal(t, ap("m"), s.ModelsRoot) }},
 		{"generation.checkpoint", "sd15-pruned", func(t *testing.T, s Settings) { assert.Equal(t, "sd15-pruned", s.Generation.Checkpoint) }},
+		{"cloud.openaiBaseURL", " http://127.0.0.1:8080/v1 ", func(t *testing.T, s Settings) {
+			assert.Equal(t, "http://127.0.0.1:8080/v1", s.Cloud.OpenAIBaseURL)
+		}},
+		{"cloud.bflBaseURL", "https://proxy.example/bfl", func(t *testing.T, s Settings) {
+			assert.Equal(t, "https://proxy.example/bfl", s.Cloud.BFLBaseURL)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -91,7 +98,7 @@ func TestSetErrors(t *testing.T) {
 	tests := []struct {
 		key, value, wantErr string
 	}{
-		{"apiKey", "sk-123", `unknown setting "apiKey"; known keys: engine.device, `},
+		{"apiKey", "sk-123", `unknown setting "apiKey"; known keys: cloud.bflBaseURL, `},
 		{"version", "2", `unknown setting "version"`},
 		{"generation", "x", `unknown setting "generation"`},
 		{"", "", "unknown setting"},

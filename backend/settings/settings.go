@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,6 +32,16 @@ type Settings struct {
 	LogLevel   string     `json:"logLevel"`
 	Engine     Engine     `json:"engine"`
 	Generation Generation `json:"generation"`
+	Cloud      Cloud      `json:"cloud"`
+}
+
+// Cloud holds overrides for the cloud providers' API roots, for proxies and
+// compatible endpoints; "" means the provider's own URL. The environment
+// variables DREAMLAYER_OPENAI_BASE_URL etc. win over these.
+type Cloud struct {
+	OpenAIBaseURL   string `json:"openaiBaseURL"`
+	IdeogramBaseURL string `json:"ideogramBaseURL"`
+	BFLBaseURL      string `json:"bflBaseURL"`
 }
 
 // Engine configures the local diffusion engine worker.
@@ -146,6 +157,9 @@ func (s Settings) normalise() Settings {
 	s.Generation.Checkpoint = strings.TrimSpace(s.Generation.Checkpoint)
 	s.ModelsRoot = cleanPath(s.ModelsRoot)
 	s.OutputDir = cleanPath(s.OutputDir)
+	s.Cloud.OpenAIBaseURL = strings.TrimSpace(s.Cloud.OpenAIBaseURL)
+	s.Cloud.IdeogramBaseURL = strings.TrimSpace(s.Cloud.IdeogramBaseURL)
+	s.Cloud.BFLBaseURL = strings.TrimSpace(s.Cloud.BFLBaseURL)
 	roots := make([]string, 0, len(s.ExtraModelRoots))
 	for _, r := range s.ExtraModelRoots {
 		r = cleanPath(r)
@@ -247,7 +261,42 @@ func (s Settings) Validate() error {
 	}
 	intRange("generation.clipSkip", g.ClipSkip, MinClipSkip, MaxClipSkip)
 	intRange("generation.batchSize", g.BatchSize, MinBatch, MaxBatch)
+
+	for _, c := range []struct{ field, v string }{
+		{"cloud.openaiBaseURL", s.Cloud.OpenAIBaseURL},
+		{"cloud.ideogramBaseURL", s.Cloud.IdeogramBaseURL},
+		{"cloud.bflBaseURL", s.Cloud.BFLBaseURL},
+	} {
+		if c.v != "" {
+			if msg := checkBaseURL(c.v); msg != "" {
+				add(c.field, "%q %s", short(c.v), msg)
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// checkBaseURL accepts an absolute http(s) URL with a host and no user
+// info, query or fragment (keys go in headers, never in URLs); it returns
+// what is wrong, or "".
+func checkBaseURL(v string) string {
+	if len(v) > maxTextLen || hasControl(v) {
+		return "is not a valid URL"
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return "is not a valid URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with http:// or https://"
+	case u.Host == "":
+		return "has no host"
+	case u.User != nil:
+		return "must not contain a user name or password"
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "must not have a query or fragment"
+	}
+	return ""
 }
 
 func hasControl(s string) bool {

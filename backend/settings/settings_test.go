@@ -33,6 +33,14 @@ func TestValidate(t *testing.T) {
 		wantErr string // "" means valid
 	}{
 		{"dark theme", func(s *Settings) { s.Theme = "dark" }, ""},
+		{"cloud base URLs", func(s *Settings) {
+			s.Cloud = Cloud{OpenAIBaseURL: "http://127.0.0.1:9/v1", IdeogramBaseURL: "https://proxy.example", BFLBaseURL: "https://api.bfl.ai"}
+		}, ""},
+		{"cloud URL not http", func(s *Settings) { s.Cloud.OpenAIBaseURL = "ftp://x/v1" }, `cloud.openaiBaseURL: "ftp://x/v1" must start with http:// or https://`},
+		{"cloud URL relative", func(s *Settings) { s.Cloud.IdeogramBaseURL = "api.ideogram.ai" }, `cloud.ideogramBaseURL: "api.ideogram.ai" must start with http:// or https://`},
+		{"cloud URL no host", func(s *Settings) { s.Cloud.BFLBaseURL = "https:///v1" }, `cloud.bflBaseURL: "https:///v1" has no host`},
+		{"cloud URL with user", func(s *Settings) { s.Cloud.OpenAIBaseURL = "https://sk:x@h/v1" }, `cloud.openaiBaseURL: "https://sk:x@h/v1" must not contain a user name or password`},
+		{"cloud URL with query", func(s *Settings) { s.Cloud.OpenAIBaseURL = "https://h/v1?key=1" }, `cloud.openaiBaseURL: "https://h/v1?key=1" must not have a query or fragment`},
 		{"bad theme", func(s *Settings) { s.Theme = "blue" }, `theme: "blue" is not one of system, light, dark`},
 		{"bad log level", func(s *Settings) { s.LogLevel = "trace" }, `logLevel: "trace" is not one of debug, info, warn, error`},
 		{"absolute models root", func(s *Settings) { s.ModelsRoot = ap("srv", "models") }, ""},

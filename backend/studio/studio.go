@@ -17,8 +17,12 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/jobs"
 	"github.com/dreamlayer/dreamlayer/backend/localengine"
 	"github.com/dreamlayer/dreamlayer/backend/logs"
+	"github.com/dreamlayer/dreamlayer/backend/outputs"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
 	"github.com/dreamlayer/dreamlayer/backend/prompts"
+	"github.com/dreamlayer/dreamlayer/backend/providers"
+	"github.com/dreamlayer/dreamlayer/backend/providers/builtin"
+	"github.com/dreamlayer/dreamlayer/backend/providers/httpx"
 	"github.com/dreamlayer/dreamlayer/backend/secrets"
 	"github.com/dreamlayer/dreamlayer/backend/settings"
 )
@@ -125,6 +129,21 @@ func Open(opts Options) (*Studio, error) {
 		return nil, fmt.Errorf("register the local engine: %w", err)
 	}
 	s.Generation = generation.New(s.Catalog, s.Jobs, filepath.Join(layout.CacheDir, "uploads"))
+	// Cloud models run in the same queue; their images land in the gallery.
+	cloud, err := builtin.All(s.CloudConfig())
+	if err != nil {
+		_ = s.History.Close()
+		_ = logger.Close()
+		return nil, fmt.Errorf("cloud providers: %w", err)
+	}
+	saver := outputs.NewSaver(s.OutputDir, s.History, emitter, log)
+	for _, p := range cloud {
+		if err := s.Jobs.Register(providers.JobProvider(p, saver)); err != nil {
+			_ = s.History.Close()
+			_ = logger.Close()
+			return nil, fmt.Errorf("register %s: %w", p.Name(), err)
+		}
+	}
 	opener := opts.Opener
 	if opener == nil {
 		opener = gallery.NewSystemOpener(log)
@@ -154,6 +173,22 @@ func (s *Studio) modelRoots(cur settings.Settings) []string {
 		}
 	}
 	return roots
+}
+
+// CloudConfig is what cloud providers are built from: base-URL overrides
+// from settings (the DREAMLAYER_*_BASE_URL variables win), keys from the
+// keychain, one retrying HTTP client.
+func (s *Studio) CloudConfig() providers.Config {
+	c := s.Settings.Get().Cloud
+	log := s.Logger.Logger
+	return providers.Config{
+		BaseURLs: map[string]string{
+			string(secrets.OpenAI): c.OpenAIBaseURL, string(secrets.Ideogram): c.IdeogramBaseURL, string(secrets.BFL): c.BFLBaseURL,
+		},
+		HTTP:   &httpx.Client{Logger: log},
+		Keys:   s.Secrets,
+		Logger: log,
+	}
 }
 
 // OutputDir is where generated images are written under the current settings.
