@@ -282,12 +282,17 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	req.OutputDir = g.out
-	if req.OutputDir == "" {
+	if req.OutputDir == "" || req.FilenamePattern == "" {
 		s, err := res.open()
 		if err != nil {
 			return err
 		}
-		req.OutputDir = s.OutputDir()
+		if req.OutputDir == "" {
+			req.OutputDir = s.OutputDir()
+		}
+		if req.FilenamePattern == "" {
+			req.FilenamePattern = s.Settings.Get().FilenamePattern
+		}
 	}
 	tightenGC()
 	dev := cpu.New(g.threads)

@@ -202,3 +202,15 @@ func TestProviderArgFindsTheProviderFlag(t *testing.T) {
 		assert.Equal(t, tc.want, providerArg(tc.args), "%q", tc.args)
 	}
 }
+
+func TestGenerateNamesFilesWithTheSettingsPattern(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	code, _, stderr := h.run("", "settings", "set", "filenamePattern", "[seed]-from-settings")
+	require.Equal(t, 0, code, stderr)
+	out := t.TempDir()
+	code, stdout, stderr := h.run("", "generate", "--model", model, "--prompt", "a cat", "--steps", "1",
+		"--seed", "77", "--width", "64", "--height", "64", "--out", out, "--threads", "1")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "77-from-settings.png", filepath.Base(strings.TrimSpace(stdout)))
+}

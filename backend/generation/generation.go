@@ -98,6 +98,10 @@ type Submitter interface {
 
 // Service builds jobs from form requests.
 type Service struct {
+	// Pattern names the images (the filenamePattern setting); nil or ""
+	// leaves the engine's default.
+	Pattern func() string
+
 	catalog   Catalog
 	queue     Submitter
 	uploadDir string
@@ -162,6 +166,9 @@ func (s *Service) engineRequest(r Request) (pipeline.Request, error) {
 		Mask:              r.Mask,
 		InpaintFill:       r.InpaintFill,
 		InpaintOnlyMasked: r.InpaintOnlyMasked,
+	}
+	if s.Pattern != nil {
+		req.FilenamePattern = s.Pattern()
 	}
 	if r.Seed < 0 {
 		req.Seed = nil // the engine picks, and records, a random seed

@@ -173,3 +173,16 @@ func TestReadPNGInfo(t *testing.T) {
 	_, err = ReadPNGInfo(filepath.Join(t.TempDir(), "missing.png"))
 	assert.Error(t, err)
 }
+
+func TestSubmitNamesFilesWithTheSettingsPattern(t *testing.T) {
+	s, q := testService(t)
+	pattern := "[seed]-[model_name]"
+	s.Pattern = func() string { return pattern }
+	_, err := s.Submit(t.Context(), Request{Model: "ck", Prompt: "x", Steps: 2, Seed: 1})
+	require.NoError(t, err)
+	assert.Equal(t, "[seed]-[model_name]", q.got[0].Params["filename_pattern"])
+	pattern = "[date]"
+	_, err = s.Submit(t.Context(), Request{Model: "ck", Prompt: "x", Steps: 2, Seed: 1})
+	require.NoError(t, err)
+	assert.Equal(t, "[date]", q.got[1].Params["filename_pattern"], "a changed setting applies to the next job")
+}

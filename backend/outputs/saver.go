@@ -32,9 +32,9 @@ type Saver struct {
 	db      *history.DB
 	emitter events.Emitter
 	log     *slog.Logger
-	// Pattern names files (see pnginfo.FormatFilename); "" means
-	// DefaultPattern.
-	Pattern string
+	// Pattern names files (see pnginfo.FormatFilename), asked per image so
+	// a changed setting applies at once; nil or "" means DefaultPattern.
+	Pattern func() string
 	// Now stamps file names and records; nil means time.Now.
 	Now func() time.Time
 }
@@ -103,7 +103,10 @@ func (s *Saver) Save(ctx context.Context, meta providers.Meta, img providers.Ima
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return history.OutputRecord{}, fmt.Errorf("save image: output folder: %w", err)
 	}
-	pattern := s.Pattern
+	var pattern string
+	if s.Pattern != nil {
+		pattern = s.Pattern()
+	}
 	if pattern == "" {
 		pattern = DefaultPattern
 	}

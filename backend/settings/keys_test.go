@@ -20,6 +20,7 @@ func TestKeys(t *testing.T) {
 		"cloud.bflBaseURL", "cloud.ideogramBaseURL", "cloud.openaiBaseURL",
 		"engine.device", "engine.idleTimeoutMinutes", "engine.memoryBudgetGB",
 		"extraModelRoots",
+		"filenamePattern",
 		"generation.batchSize", "generation.cfgScale", "generation.checkpoint", "generation.clipSkip",
 		"generation.height", "generation.sampler", "generation.scheduler", "generation.seed",
 		"generation.steps", "generation.width",

@@ -28,6 +28,10 @@ type Settings struct {
 	ExtraModelRoots []string `json:"extraModelRoots"`
 	// OutputDir is where images are written; "" means the default.
 	OutputDir string `json:"outputDir"`
+	// FilenamePattern names generated images: [seed] [model_name]
+	// [prompt_words] [date] [time] [width] [height] [steps]; the result is
+	// sanitised for every OS and never overwrites a file.
+	FilenamePattern string `json:"filenamePattern"`
 	// LogLevel is "debug", "info", "warn" or "error".
 	LogLevel   string     `json:"logLevel"`
 	Engine     Engine     `json:"engine"`
@@ -111,6 +115,13 @@ func Samplers() []string {
 	}
 }
 
+// DefaultFilenamePattern sorts images by time and keeps the seed and the
+// prompt's first words visible in a file manager.
+const DefaultFilenamePattern = "[date]-[seed]-[prompt_words]"
+
+// MaxFilenamePattern bounds the pattern's length.
+const MaxFilenamePattern = 200
+
 // Defaults returns the settings of a fresh install.
 func Defaults() Settings {
 	return Settings{
@@ -118,6 +129,7 @@ func Defaults() Settings {
 		Theme:           "system",
 		ExtraModelRoots: []string{},
 		LogLevel:        "info",
+		FilenamePattern: DefaultFilenamePattern,
 		Engine: Engine{
 			Device:             "auto",
 			IdleTimeoutMinutes: 15,
@@ -157,6 +169,9 @@ func (s Settings) normalise() Settings {
 	s.Generation.Checkpoint = strings.TrimSpace(s.Generation.Checkpoint)
 	s.ModelsRoot = cleanPath(s.ModelsRoot)
 	s.OutputDir = cleanPath(s.OutputDir)
+	if s.FilenamePattern = strings.TrimSpace(s.FilenamePattern); s.FilenamePattern == "" {
+		s.FilenamePattern = DefaultFilenamePattern
+	}
 	s.Cloud.OpenAIBaseURL = strings.TrimSpace(s.Cloud.OpenAIBaseURL)
 	s.Cloud.IdeogramBaseURL = strings.TrimSpace(s.Cloud.IdeogramBaseURL)
 	s.Cloud.BFLBaseURL = strings.TrimSpace(s.Cloud.BFLBaseURL)
@@ -224,6 +239,12 @@ func (s Settings) Validate() error {
 	}
 	if s.OutputDir != "" {
 		path("outputDir", s.OutputDir)
+	}
+	switch {
+	case len(s.FilenamePattern) > MaxFilenamePattern:
+		add("filenamePattern", "is %d characters, more than %d", len(s.FilenamePattern), MaxFilenamePattern)
+	case strings.ContainsAny(s.FilenamePattern, `/\`):
+		add("filenamePattern", "names a file, not a folder: remove / and \\ (choose the folder with outputDir)")
 	}
 	if len(s.ExtraModelRoots) > MaxExtraModelRoots {
 		add("extraModelRoots", "%d folders is more than the limit of %d", len(s.ExtraModelRoots), MaxExtraModelRoots)

@@ -132,3 +132,18 @@ func TestNormalise(t *testing.T) {
 	assert.Equal(t, []string{ap("a"), ap("b", "c")}, n.ExtraModelRoots)
 	assert.Equal(t, input, s.ExtraModelRoots, "input slice untouched")
 }
+
+func TestFilenamePatternIsNormalisedAndValidated(t *testing.T) {
+	s := Defaults()
+	assert.Equal(t, DefaultFilenamePattern, s.FilenamePattern)
+	s.FilenamePattern = "   "
+	assert.Equal(t, DefaultFilenamePattern, s.normalise().FilenamePattern, "blank means the default")
+	for _, bad := range []string{"out/[seed]", `a\b`, strings.Repeat("x", MaxFilenamePattern+1)} {
+		s.FilenamePattern = bad
+		err := s.normalise().Validate()
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "filenamePattern")
+	}
+	s.FilenamePattern = "[seed]-[model_name]"
+	assert.NoError(t, s.normalise().Validate())
+}

@@ -129,6 +129,8 @@ func Open(opts Options) (*Studio, error) {
 		return nil, fmt.Errorf("register the local engine: %w", err)
 	}
 	s.Generation = generation.New(s.Catalog, s.Jobs, filepath.Join(layout.CacheDir, "uploads"))
+	pattern := func() string { return s.Settings.Get().FilenamePattern }
+	s.Generation.Pattern = pattern
 	// Cloud models run in the same queue; their images land in the gallery.
 	cloud, err := builtin.All(s.CloudConfig())
 	if err != nil {
@@ -137,6 +139,7 @@ func Open(opts Options) (*Studio, error) {
 		return nil, fmt.Errorf("cloud providers: %w", err)
 	}
 	saver := outputs.NewSaver(s.OutputDir, s.History, emitter, log)
+	saver.Pattern = pattern
 	for _, p := range cloud {
 		if err := s.Jobs.Register(providers.JobProvider(p, saver)); err != nil {
 			_ = s.History.Close()

@@ -756,6 +756,7 @@ export namespace settings {
 	    modelsRoot: string;
 	    extraModelRoots: string[];
 	    outputDir: string;
+	    filenamePattern: string;
 	    logLevel: string;
 	    engine: Engine;
 	    generation: Generation;
@@ -772,6 +773,7 @@ export namespace settings {
 	        this.modelsRoot = source["modelsRoot"];
 	        this.extraModelRoots = source["extraModelRoots"];
 	        this.outputDir = source["outputDir"];
+	        this.filenamePattern = source["filenamePattern"];
 	        this.logLevel = source["logLevel"];
 	        this.engine = this.convertValues(source["engine"], Engine);
 	        this.generation = this.convertValues(source["generation"], Generation);
