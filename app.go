@@ -168,6 +168,16 @@ func (a *App) Generate(req generation.Request) (jobs.Job, error) {
 	return a.studio.Generation.Submit(a.ctx, req)
 }
 
+// ListCloudModels lists the cloud providers' models, locked where no key is set.
+func (a *App) ListCloudModels() ([]generation.CloudModel, error) {
+	return a.studio.Generation.CloudModels(a.ctx), nil
+}
+
+// TestKey checks a provider's API key against a cheap endpoint.
+func (a *App) TestKey(provider string) (generation.KeyTest, error) {
+	return a.studio.Generation.TestKey(a.ctx, provider)
+}
+
 // CountTokens counts a prompt's CLIP tokens and 75-token chunks.
 func (a *App) CountTokens(text string) (generation.TokenCount, error) {
 	return a.studio.Generation.CountTokens(text)

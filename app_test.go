@@ -154,3 +154,25 @@ func TestAppGenerationHelpers(t *testing.T) {
 	assert.Error(t, err)
 	require.NoError(t, app.ClearFinishedJobs())
 }
+
+func TestAppCloudModelsUnlockWithAKey(t *testing.T) {
+	app, _, _ := newTestApp(t)
+	models, err := app.ListCloudModels()
+	require.NoError(t, err)
+	providers := map[string]bool{}
+	for _, m := range models {
+		providers[m.Provider] = true
+		assert.True(t, m.Locked, "%s/%s without a key", m.Provider, m.ID)
+	}
+	assert.Equal(t, map[string]bool{"openai": true, "ideogram": true, "bfl": true}, providers)
+
+	_, err = app.SetKey("openai", "sk-test-unlock-0123456789")
+	require.NoError(t, err)
+	models, err = app.ListCloudModels()
+	require.NoError(t, err)
+	for _, m := range models {
+		assert.Equal(t, m.Provider != "openai", m.Locked, "%s/%s", m.Provider, m.ID)
+	}
+	_, err = app.TestKey("nosuch")
+	assert.Error(t, err)
+}

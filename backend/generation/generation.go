@@ -30,6 +30,10 @@ const maxUpload = 64 << 20
 
 // Request is what the Generate pages submit. Model ids are catalog ids.
 type Request struct {
+	// Provider is "" or "local" for the local engine (Model is then a
+	// catalog id), or a cloud provider ("openai", "ideogram", "bfl") whose
+	// model id Model is.
+	Provider          string   `json:"provider"`
 	Model             string   `json:"model"`
 	Mode              string   `json:"mode"` // txt2img, img2img or inpaint
 	Prompt            string   `json:"prompt"`
@@ -58,6 +62,11 @@ type Request struct {
 	Hires             *Hires   `json:"hires"`
 	Refiner           *Refiner `json:"refiner"`
 	Loras             []Lora   `json:"loras"`
+	// Cloud models: size ("1024x1024") or aspect ratio ("16:9"), and
+	// model options (quality, style, …). BatchSize is the image count.
+	Size        string            `json:"size"`
+	AspectRatio string            `json:"aspectRatio"`
+	Options     map[string]string `json:"options"`
 }
 
 // Hires is the form's hires-fix section.
@@ -98,6 +107,8 @@ type Submitter interface {
 
 // Service builds jobs from form requests.
 type Service struct {
+	// Cloud lists the cloud providers; empty means local models only.
+	Cloud Cloud
 	// Pattern names the images (the filenamePattern setting); nil or ""
 	// leaves the engine's default.
 	Pattern func() string
@@ -114,8 +125,11 @@ func New(cat Catalog, queue Submitter, uploadDir string) *Service {
 	return &Service{catalog: cat, queue: queue, uploadDir: uploadDir, tokenizer: sync.OnceValues(clip.NewTokenizer)}
 }
 
-// Submit queues a local generation job.
+// Submit queues a generation job, local or cloud.
 func (s *Service) Submit(ctx context.Context, r Request) (jobs.Job, error) {
+	if r.Provider != "" && r.Provider != localengine.ProviderName {
+		return s.submitCloud(ctx, r)
+	}
 	req, err := s.engineRequest(r)
 	if err != nil {
 		return jobs.Job{}, err

@@ -138,6 +138,14 @@ func Open(opts Options) (*Studio, error) {
 		_ = logger.Close()
 		return nil, fmt.Errorf("cloud providers: %w", err)
 	}
+	s.Generation.Cloud = generation.Cloud{Providers: cloud, HasKey: func(ctx context.Context, provider string) bool {
+		p, err := secrets.ParseProvider(provider)
+		if err != nil {
+			return false
+		}
+		st, err := s.Secrets.Status(ctx, p)
+		return err == nil && st.Set
+	}}
 	saver := outputs.NewSaver(s.OutputDir, s.History, emitter, log)
 	saver.Pattern = pattern
 	for _, p := range cloud {

@@ -174,6 +174,65 @@ export namespace gallery {
 
 export namespace generation {
 	
+	export class CloudModel {
+	    provider: string;
+	    id: string;
+	    name: string;
+	    textToImage: boolean;
+	    imageEdit: boolean;
+	    maxInputImages?: number;
+	    mask: boolean;
+	    negativePrompt: boolean;
+	    seed: boolean;
+	    sizes?: string[];
+	    // Go type: providers
+	    sizeRange?: any;
+	    aspectRatios?: string[];
+	    maxImages: number;
+	    options?: providers.Option[];
+	    locked: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new CloudModel(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.textToImage = source["textToImage"];
+	        this.imageEdit = source["imageEdit"];
+	        this.maxInputImages = source["maxInputImages"];
+	        this.mask = source["mask"];
+	        this.negativePrompt = source["negativePrompt"];
+	        this.seed = source["seed"];
+	        this.sizes = source["sizes"];
+	        this.sizeRange = this.convertValues(source["sizeRange"], null);
+	        this.aspectRatios = source["aspectRatios"];
+	        this.maxImages = source["maxImages"];
+	        this.options = this.convertValues(source["options"], providers.Option);
+	        this.locked = source["locked"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Hires {
 	    scale: number;
 	    upscaler: string;
@@ -190,6 +249,22 @@ export namespace generation {
 	        this.upscaler = source["upscaler"];
 	        this.steps = source["steps"];
 	        this.denoise = source["denoise"];
+	    }
+	}
+	export class KeyTest {
+	    provider: string;
+	    status: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new KeyTest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
+	        this.status = source["status"];
+	        this.message = source["message"];
 	    }
 	}
 	export class Lora {
@@ -221,6 +296,7 @@ export namespace generation {
 	    }
 	}
 	export class Request {
+	    provider: string;
 	    model: string;
 	    mode: string;
 	    prompt: string;
@@ -249,6 +325,9 @@ export namespace generation {
 	    hires?: Hires;
 	    refiner?: Refiner;
 	    loras: Lora[];
+	    size: string;
+	    aspectRatio: string;
+	    options: {[key: string]: string};
 	
 	    static createFrom(source: any = {}) {
 	        return new Request(source);
@@ -256,6 +335,7 @@ export namespace generation {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.provider = source["provider"];
 	        this.model = source["model"];
 	        this.mode = source["mode"];
 	        this.prompt = source["prompt"];
@@ -284,6 +364,9 @@ export namespace generation {
 	        this.hires = this.convertValues(source["hires"], Hires);
 	        this.refiner = this.convertValues(source["refiner"], Refiner);
 	        this.loras = this.convertValues(source["loras"], Lora);
+	        this.size = source["size"];
+	        this.aspectRatio = source["aspectRatio"];
+	        this.options = source["options"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

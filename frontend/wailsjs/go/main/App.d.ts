@@ -33,6 +33,8 @@ export function GetPaths():Promise<paths.Layout>;
 
 export function GetSettings():Promise<settings.Settings>;
 
+export function ListCloudModels():Promise<Array<generation.CloudModel>>;
+
 export function ListJobs():Promise<Array<jobs.Job>>;
 
 export function ListModels():Promise<Array<catalog.Model>>;
@@ -64,5 +66,7 @@ export function SaveStyle(arg1:prompts.Style):Promise<Array<prompts.Style>>;
 export function SaveUpload(arg1:string,arg2:string):Promise<string>;
 
 export function SetKey(arg1:string,arg2:string):Promise<secrets.Status>;
+
+export function TestKey(arg1:string):Promise<generation.KeyTest>;
 
 export function Version():Promise<version.Info>;

@@ -46,6 +46,10 @@ export function GetSettings() {
   return window['go']['main']['App']['GetSettings']();
 }
 
+export function ListCloudModels() {
+  return window['go']['main']['App']['ListCloudModels']();
+}
+
 export function ListJobs() {
   return window['go']['main']['App']['ListJobs']();
 }
@@ -108,6 +112,10 @@ export function SaveUpload(arg1, arg2) {
 
 export function SetKey(arg1, arg2) {
   return window['go']['main']['App']['SetKey'](arg1, arg2);
+}
+
+export function TestKey(arg1) {
+  return window['go']['main']['App']['TestKey'](arg1);
 }
 
 export function Version() {
