@@ -18,8 +18,11 @@ const keyTestTimeout = 30 * time.Second
 // CloudModel is a cloud model as the model picker shows it: locked until
 // its provider has a key.
 type CloudModel struct {
-	providers.Model
-	Locked bool `json:"locked"`
+	Provider     string                 `json:"provider"`
+	ID           string                 `json:"id"`
+	Name         string                 `json:"name"`
+	Capabilities providers.Capabilities `json:"capabilities"`
+	Locked       bool                   `json:"locked"`
 }
 
 // KeyTest is the answer to "Test key".
@@ -43,7 +46,7 @@ func (s *Service) CloudModels(ctx context.Context) []CloudModel {
 	for _, p := range s.Cloud.Providers {
 		locked := s.Cloud.HasKey == nil || !s.Cloud.HasKey(ctx, p.Name())
 		for _, m := range p.Models() {
-			out = append(out, CloudModel{Model: m, Locked: locked})
+			out = append(out, CloudModel{Provider: m.Provider, ID: m.ID, Name: m.Name, Capabilities: m.Capabilities, Locked: locked})
 		}
 	}
 	return out

@@ -178,18 +178,7 @@ export namespace generation {
 	    provider: string;
 	    id: string;
 	    name: string;
-	    textToImage: boolean;
-	    imageEdit: boolean;
-	    maxInputImages?: number;
-	    mask: boolean;
-	    negativePrompt: boolean;
-	    seed: boolean;
-	    sizes?: string[];
-	    // Go type: providers
-	    sizeRange?: any;
-	    aspectRatios?: string[];
-	    maxImages: number;
-	    options?: providers.Option[];
+	    capabilities: providers.Capabilities;
 	    locked: boolean;
 	
 	    static createFrom(source: any = {}) {
@@ -201,17 +190,7 @@ export namespace generation {
 	        this.provider = source["provider"];
 	        this.id = source["id"];
 	        this.name = source["name"];
-	        this.textToImage = source["textToImage"];
-	        this.imageEdit = source["imageEdit"];
-	        this.maxInputImages = source["maxInputImages"];
-	        this.mask = source["mask"];
-	        this.negativePrompt = source["negativePrompt"];
-	        this.seed = source["seed"];
-	        this.sizes = source["sizes"];
-	        this.sizeRange = this.convertValues(source["sizeRange"], null);
-	        this.aspectRatios = source["aspectRatios"];
-	        this.maxImages = source["maxImages"];
-	        this.options = this.convertValues(source["options"], providers.Option);
+	        this.capabilities = this.convertValues(source["capabilities"], providers.Capabilities);
 	        this.locked = source["locked"];
 	    }
 	
@@ -705,6 +684,108 @@ export namespace prompts {
 	        this.negativePrompt = source["negativePrompt"];
 	    }
 	}
+
+}
+
+export namespace providers {
+	
+	export class Option {
+	    key: string;
+	    label: string;
+	    kind: string;
+	    values?: string[];
+	    default?: string;
+	    min?: number;
+	    max?: number;
+	    help?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Option(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.label = source["label"];
+	        this.kind = source["kind"];
+	        this.values = source["values"];
+	        this.default = source["default"];
+	        this.min = source["min"];
+	        this.max = source["max"];
+	        this.help = source["help"];
+	    }
+	}
+	export class SizeRange {
+	    minWidth: number;
+	    maxWidth: number;
+	    minHeight: number;
+	    maxHeight: number;
+	    multiple?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new SizeRange(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.minWidth = source["minWidth"];
+	        this.maxWidth = source["maxWidth"];
+	        this.minHeight = source["minHeight"];
+	        this.maxHeight = source["maxHeight"];
+	        this.multiple = source["multiple"];
+	    }
+	}
+	export class Capabilities {
+	    textToImage: boolean;
+	    imageEdit: boolean;
+	    maxInputImages?: number;
+	    mask: boolean;
+	    negativePrompt: boolean;
+	    seed: boolean;
+	    sizes?: string[];
+	    sizeRange?: SizeRange;
+	    aspectRatios?: string[];
+	    maxImages: number;
+	    options?: Option[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Capabilities(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.textToImage = source["textToImage"];
+	        this.imageEdit = source["imageEdit"];
+	        this.maxInputImages = source["maxInputImages"];
+	        this.mask = source["mask"];
+	        this.negativePrompt = source["negativePrompt"];
+	        this.seed = source["seed"];
+	        this.sizes = source["sizes"];
+	        this.sizeRange = this.convertValues(source["sizeRange"], SizeRange);
+	        this.aspectRatios = source["aspectRatios"];
+	        this.maxImages = source["maxImages"];
+	        this.options = this.convertValues(source["options"], Option);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 
 }
 
