@@ -43,6 +43,7 @@ func commands() []command {
 		{"bench", "measure this machine (kernels [--json] [--quick] [--filter S] [--threads N] | generate [generate's options] [--json])", runBench},
 		{"generate", generateSummary, runGenerate},
 		{"pnginfo", "print the generation metadata of a PNG (FILE [--json])", runPNGInfo},
+		{"workflow", "validate or run a ComfyUI API-format workflow (validate FILE | run FILE [--set NODE.INPUT=VALUE]… [--out DIR])", runWorkflow},
 		{"engine", "serve the engine over stdin/stdout (used by the app)", runEngine},
 		{"dev", "developer tools (tiny-model --family F [--full] [--seed N] --out FILE | load-check FILE)", runDev},
 	}
