@@ -14,16 +14,20 @@ describe('App shell', () => {
     expect(listenerCount()).toBe(0)
   })
 
-  it('navigates between pages from the sidebar, with Generate hidden', async () => {
+  it('opens on Generate and navigates between pages from the sidebar', async () => {
+    window.location.hash = ''
     render(<App />)
-    expect(await screen.findByTestId('page-models')).toBeInTheDocument()
-    expect(screen.queryByTestId('nav-generate')).toBeNull()
+    expect(await screen.findByTestId('page-generate')).toBeInTheDocument()
+    fireEvent.click(screen.getByTestId('nav-pnginfo'))
+    expect(await screen.findByTestId('page-pnginfo')).toBeInTheDocument()
     fireEvent.click(screen.getByTestId('nav-gallery'))
     expect(await screen.findByTestId('page-gallery')).toBeInTheDocument()
     fireEvent.click(screen.getByTestId('nav-settings'))
     expect(await screen.findByTestId('page-settings')).toBeInTheDocument()
     fireEvent.click(screen.getByTestId('nav-models'))
     expect(await screen.findByTestId('page-models')).toBeInTheDocument()
+    fireEvent.click(screen.getByTestId('nav-generate'))
+    expect(await screen.findByTestId('page-generate')).toBeInTheDocument()
   })
 
   it('applies the saved theme and saves a new choice at once', async () => {
@@ -39,6 +43,7 @@ describe('App shell', () => {
   it('shows the chosen checkpoint in the model picker', async () => {
     backend.models = [makeModel({ name: 'dreamshaper_8', family: 'sd1' }), makeModel({ name: 'lora_x', kind: 'lora' })]
     backend.settings = makeSettings({ generation: { ...makeSettings().generation, checkpoint: 'id-dreamshaper_8' } })
+    window.location.hash = '#/models'
     render(<App />)
     await waitFor(() => expect(screen.getByTestId('model-picker')).toHaveTextContent('dreamshaper_8'))
     expect(screen.getByTestId('model-picker')).toHaveTextContent('SD 1.x')

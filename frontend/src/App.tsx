@@ -6,11 +6,14 @@ import { useBackend } from '@/hooks/useBackend'
 import { useHashRoute, type Route } from '@/hooks/useHashRoute'
 import { useAppliedTheme } from '@/hooks/useTheme'
 import { GalleryPage } from '@/pages/GalleryPage'
+import { GeneratePage } from '@/pages/GeneratePage'
 import { ModelsPage } from '@/pages/ModelsPage'
+import { PngInfoPage } from '@/pages/PngInfoPage'
 import { SettingsPage } from '@/pages/SettingsPage'
 
 const TITLES: Record<Route, { title: string; subtitle: string }> = {
-  generate: { title: 'Generate', subtitle: '' },
+  generate: { title: 'Generate', subtitle: 'Make images on this computer' },
+  pnginfo: { title: 'PNG Info', subtitle: 'Read the parameters stored in an image' },
   models: { title: 'Models', subtitle: 'Checkpoints, LoRA and everything else in your models folders' },
   gallery: { title: 'Gallery', subtitle: 'Every image you have made' },
   settings: { title: 'Settings', subtitle: 'Folders, keys and defaults' },
@@ -18,6 +21,10 @@ const TITLES: Record<Route, { title: string; subtitle: string }> = {
 
 function Page({ route }: { route: Route }) {
   switch (route) {
+    case 'generate':
+      return <GeneratePage />
+    case 'pnginfo':
+      return <PngInfoPage />
     case 'gallery':
       return <GalleryPage />
     case 'settings':
@@ -37,8 +44,8 @@ export function App() {
       <div className="flex h-full overflow-hidden">
         <Sidebar route={route} onNavigate={navigate} />
         <div className="flex min-w-0 flex-1 flex-col">
-          <TopBar title={title} subtitle={subtitle} />
-          <main className="min-h-0 flex-1 overflow-y-auto">
+          <TopBar title={title} subtitle={subtitle} showModelPicker={route !== 'generate'} />
+          <main className={route === 'generate' ? 'min-h-0 flex-1 overflow-hidden' : 'min-h-0 flex-1 overflow-y-auto'}>
             <Page route={route} />
           </main>
         </div>

@@ -1,4 +1,4 @@
-import { Boxes, Images, Settings, Sparkles, type LucideIcon } from 'lucide-react'
+import { Boxes, FileSearch, Images, Settings, Sparkles, type LucideIcon } from 'lucide-react'
 import type { Route } from '@/hooks/useHashRoute'
 import { cn } from '@/lib/utils'
 import { useAppStore } from '@/stores/app'
@@ -13,9 +13,10 @@ interface NavItem {
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
-  { route: 'generate', label: 'Generate', icon: Sparkles, hidden: true },
-  { route: 'models', label: 'Models', icon: Boxes },
+  { route: 'generate', label: 'Generate', icon: Sparkles },
   { route: 'gallery', label: 'Gallery', icon: Images },
+  { route: 'pnginfo', label: 'PNG Info', icon: FileSearch },
+  { route: 'models', label: 'Models', icon: Boxes },
   { route: 'settings', label: 'Settings', icon: Settings },
 ]
 

@@ -6,7 +6,7 @@
 // URL switches: ?mock=empty (no models or images), ?theme=light|dark,
 // ?keychain=off (keychain unavailable).
 import { EVENTS } from '@/lib/events'
-import type { KeyStatus, Model, OutputItem, Settings, Style } from '@/lib/types'
+import type { GenerateRequest, Job, KeyStatus, Model, OutputItem, Settings, Style } from '@/lib/types'
 
 type Callback = (...data: unknown[]) => void
 
@@ -154,6 +154,14 @@ function validate(s: Settings): string[] {
   return errs
 }
 
+function samplePNGInfo() {
+  return {
+    source: 'a1111',
+    parameters: { prompt: PROMPTS[0], negative_prompt: 'blurry, lowres', steps: 28, sampler: 'DPM++ 2M', schedule: 'Karras', cfg_scale: 6.5, seed: 3141592653, width: 832, height: 1216, model_hash: 'c6bbc15e32', model: 'juggernautXL_v9Rundiffusion', clip_skip: 2, extra: [{ key: 'Version', value: 'v1.10.1' }] },
+    chunks: { parameters: `${PROMPTS[0]}\nNegative prompt: blurry, lowres\nSteps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 3141592653, Size: 832x1216` },
+  }
+}
+
 export function installMockBackend(): void {
   const params = new URLSearchParams(window.location.search)
   const empty = params.get('mock') === 'empty'
@@ -181,6 +189,10 @@ export function installMockBackend(): void {
       return done
     })
   }, 4000)
+
+  let jobs: Job[] = []
+  let jobSeq = 0
+  const cancelled = new Set<string>()
 
   const App = {
     Version: () => delay({ version: '0.1.0-dev', commit: 'a1b2c3d', goVersion: 'go1.26.0', os: 'linux', arch: 'amd64' }),
@@ -244,8 +256,67 @@ export function installMockBackend(): void {
       styles = styles.filter((x) => x.name !== name)
       return delay(styles)
     },
-    ListJobs: () => delay([]),
-    CancelJob: () => delay(undefined),
+    ListJobs: () => delay(jobs),
+    CancelJob: (id: string) => {
+      cancelled.add(id)
+      return delay(undefined)
+    },
+    ClearFinishedJobs: () => {
+      jobs = jobs.filter((j) => j.state === 'queued' || j.state === 'running')
+      return delay(undefined)
+    },
+    Generate: (req: GenerateRequest) => {
+      if (!req.model) return Promise.reject('model: choose a checkpoint')
+      const job: Job = {
+        id: `job${++jobSeq}`,
+        state: 'queued',
+        request: { provider: 'local', model: req.model, mode: req.mode, prompt: req.prompt, negativePrompt: req.negativePrompt, params: { steps: req.steps, sampler: req.sampler, scheduler: req.scheduler, cfg_scale: req.cfgScale, width: req.width, height: req.height, seed: req.seed } },
+        progress: { jobId: '', step: 0, total: req.steps, etaSeconds: 0 },
+        createdAt: new Date().toISOString(),
+      }
+      jobs = [...jobs, job]
+      runJob(job, req)
+      return delay(job, 60)
+    },
+    CountTokens: (text: string) => {
+      const tokens = (text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? []).length
+      return delay({ tokens, chunks: Math.max(1, Math.ceil(tokens / 75)) }, 40)
+    },
+    SaveUpload: (name: string) => delay(`/home/ada/.cache/DreamLayer/uploads/${name}`),
+    ReadPNGInfo: () => delay(samplePNGInfo()),
+    ReadPNGInfoData: () => delay(samplePNGInfo()),
+  }
+
+  function update(job: Job, patch: Partial<Job>) {
+    Object.assign(job, patch)
+    jobs = jobs.map((j) => (j.id === job.id ? job : j))
+    emit(EVENTS.jobsChanged, structuredClone(job))
+  }
+
+  // Walks a job through its steps with blurred-to-sharp previews, as the engine reports them.
+  function runJob(job: Job, req: GenerateRequest) {
+    const seed = req.seed >= 0 ? req.seed : Math.floor(Math.random() * 2 ** 31)
+    const hue = seed % HUES.length
+    let step = 0
+    setTimeout(() => update(job, { state: 'running', startedAt: new Date().toISOString() }), 300)
+    const timer = setInterval(() => {
+      if (cancelled.has(job.id)) {
+        clearInterval(timer)
+        update(job, { state: 'cancelled', finishedAt: new Date().toISOString() })
+        return
+      }
+      step++
+      const blur = Math.max(0, 12 - (12 * step) / req.steps)
+      const preview = art(hue, req.width / 8, req.height / 8).replace('%3Cdefs%3E', encodeURIComponent(`<filter id="b"><feGaussianBlur stdDeviation="${blur}"/></filter>`) + '%3Cdefs%3E').replace('%3Crect%20', '%3Crect%20filter%3D%22url(%23b)%22%20')
+      emit(EVENTS.jobsProgress, { jobId: job.id, step, total: req.steps, etaSeconds: (req.steps - step) * 0.25, preview })
+      if (step >= req.steps) {
+        clearInterval(timer)
+        const out = { ...sampleOutputs(1)[0]!, id: `g${job.id}`, jobId: job.id, path: `/home/ada/Pictures/DreamLayer/${job.id}.png`, prompt: req.prompt, seed, width: req.width, height: req.height, url: art(hue, req.width / 8, req.height / 8), thumbUrl: art(hue, req.width / 8, req.height / 8), createdAt: new Date().toISOString() }
+        outputs = [out, ...outputs]
+        update(job, { state: 'done', finishedAt: new Date().toISOString(), outputs: [{ path: out.path, width: req.width, height: req.height, seed }] })
+        emit(EVENTS.galleryChanged, { type: 'added', id: out.id })
+      }
+    }, 250)
   }
 
   const noop = () => {}

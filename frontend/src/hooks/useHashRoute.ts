@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useState } from 'react'
 
-export const ROUTES = ['generate', 'models', 'gallery', 'settings'] as const
+export const ROUTES = ['generate', 'pnginfo', 'models', 'gallery', 'settings'] as const
 export type Route = (typeof ROUTES)[number]
 
-// Generate is built but not reachable until its issue lands; it falls back to Models.
-const ENABLED: readonly Route[] = ['models', 'gallery', 'settings']
-const DEFAULT_ROUTE: Route = 'models'
+const DEFAULT_ROUTE: Route = 'generate'
 
 function parse(hash: string): Route {
   const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? ''
-  return (ENABLED as readonly string[]).includes(name) ? (name as Route) : DEFAULT_ROUTE
+  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : DEFAULT_ROUTE
+}
+
+/** Moves to a page from anywhere (a store action's caller, a menu); useHashRoute follows. */
+export function goTo(r: Route): void {
+  window.location.hash = `#/${r}`
 }
 
 /** The current page, kept in location.hash so reloads and deep links work. */
@@ -21,7 +24,7 @@ export function useHashRoute(): [Route, (r: Route) => void] {
     return () => window.removeEventListener('hashchange', onHash)
   }, [])
   const navigate = useCallback((r: Route) => {
-    window.location.hash = `#/${r}`
+    goTo(r)
     setRoute(r)
   }, [])
   return [route, navigate]

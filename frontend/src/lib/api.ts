@@ -10,17 +10,20 @@ import {
 } from '../../wailsjs/runtime/runtime'
 import type { EventName } from './events'
 import type {
+  GenerateRequest,
   Job,
   KeyState,
   KeyStatus,
   Model,
   OutputPage,
   Paths,
+  PNGInfo,
   PromptPair,
   Provider,
   Settings,
   Style,
   Theme,
+  TokenCount,
   VersionInfo,
 } from './types'
 import { errorMessage } from './utils'
@@ -49,6 +52,13 @@ export interface Bindings {
   DeleteStyle(name: string): Promise<Style[]>
   ListJobs(): Promise<Job[]>
   CancelJob(id: string): Promise<void>
+  ClearFinishedJobs(): Promise<void>
+  Generate(req: GenerateRequest): Promise<Job>
+  CountTokens(text: string): Promise<TokenCount>
+  /** Stores an image in the app's cache; Go's []byte arrives as base64. Returns the file's path. */
+  SaveUpload(name: string, dataBase64: string): Promise<string>
+  ReadPNGInfo(path: string): Promise<PNGInfo>
+  ReadPNGInfoData(dataBase64: string): Promise<PNGInfo>
 }
 
 // The generated module must export every method above; this assignment fails
@@ -94,6 +104,12 @@ export const api = {
   deleteStyle: (name: string) => call(() => bound.DeleteStyle(name)),
   listJobs: () => call(() => bound.ListJobs()),
   cancelJob: (id: string) => call(() => bound.CancelJob(id)),
+  clearFinishedJobs: () => call(() => bound.ClearFinishedJobs()),
+  generate: (req: GenerateRequest) => call(() => bound.Generate(req)),
+  countTokens: (text: string) => call(() => bound.CountTokens(text)),
+  saveUpload: (name: string, dataBase64: string) => call(() => bound.SaveUpload(name, dataBase64)),
+  readPNGInfo: (path: string) => call(() => bound.ReadPNGInfo(path)),
+  readPNGInfoData: (dataBase64: string) => call(() => bound.ReadPNGInfoData(dataBase64)),
 }
 
 export type Api = typeof api

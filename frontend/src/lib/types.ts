@@ -178,27 +178,135 @@ export interface Style {
   negativePrompt: string
 }
 
-/**
- * A queued or running generation. The job service is still taking shape, so
- * only the fields the UI relies on are required.
- */
-export interface Job {
-  id: string
-  state: string
-  provider?: string
-  model?: string
-  prompt?: string
-  createdAt?: string
-  error?: string
-  [extra: string]: unknown
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+
+/** What a job was asked to do; params are the engine request's fields by their JSON (snake_case) names. */
+export interface JobRequest {
+  provider: string
+  model: string
+  mode: string
+  prompt: string
+  negativePrompt: string
+  params?: Record<string, unknown>
+}
+
+export interface JobOutput {
+  path: string
+  width: number
+  height: number
+  seed: number
+  metadata?: Record<string, unknown>
 }
 
 export interface JobProgress {
   jobId: string
   step: number
   total: number
+  etaSeconds?: number
+  /** A data: URL of the latest step's image, when the engine sent one. */
   preview?: string
-  [extra: string]: unknown
+  message?: string
+}
+
+/** A queued, running or finished generation. */
+export interface Job {
+  id: string
+  request?: JobRequest
+  state: JobState
+  error?: string
+  progress?: JobProgress
+  outputs?: JobOutput[]
+  createdAt?: string
+  startedAt?: string
+  finishedAt?: string
+}
+
+export type GenerateMode = 'txt2img' | 'img2img' | 'inpaint'
+export type ResizeMode = 'just_resize' | 'crop_and_resize' | 'resize_and_fill'
+export type InpaintFill = 'fill' | 'original' | 'latent_noise' | 'latent_nothing'
+
+export interface HiresRequest {
+  scale: number
+  upscaler: 'latent' | 'lanczos'
+  steps: number
+  denoise: number
+}
+
+export interface RefinerRequest {
+  /** Catalog id of the refiner checkpoint. */
+  model: string
+  switchAt: number
+}
+
+export interface LoraRequest {
+  name: string
+  weight: number
+}
+
+/** The argument of the bound Generate method. */
+export interface GenerateRequest {
+  /** Catalog id of a checkpoint. */
+  model: string
+  mode: GenerateMode
+  prompt: string
+  negativePrompt: string
+  sampler: string
+  scheduler: string
+  steps: number
+  cfgScale: number
+  width: number
+  height: number
+  /** -1 picks a random seed. */
+  seed: number
+  subseed: number
+  subseedStrength: number
+  batchSize: number
+  batchCount: number
+  clipSkip: number
+  /** Catalog id of a VAE, or "" for the checkpoint's own. */
+  vae: string
+  /** A file path (SaveUpload's answer) for img2img and inpaint. */
+  initImage: string
+  strength: number
+  resizeMode: ResizeMode
+  mask: string
+  maskBlur: number
+  inpaintFill: InpaintFill
+  inpaintOnlyMasked: boolean
+  inpaintPadding: number
+  hires: HiresRequest | null
+  refiner: RefinerRequest | null
+  loras: LoraRequest[]
+}
+
+export interface TokenCount {
+  tokens: number
+  chunks: number
+}
+
+export type PNGInfoSource = 'dreamlayer' | 'a1111' | 'comfyui' | 'invokeai' | 'none'
+
+export interface PNGParameters {
+  prompt: string
+  negative_prompt: string
+  steps: number
+  sampler: string
+  schedule: string
+  cfg_scale: number
+  seed: number
+  width: number
+  height: number
+  model_hash?: string
+  model?: string
+  denoising_strength?: number
+  clip_skip?: number
+  extra?: { key: string; value: string }[]
+}
+
+export interface PNGInfo {
+  source: PNGInfoSource
+  parameters?: PNGParameters
+  chunks: Record<string, string>
 }
 
 export type NoticeLevel = 'info' | 'warning' | 'error'

@@ -55,3 +55,17 @@ describe('GalleryPage', () => {
     off()
   })
 })
+
+describe('GalleryPage → Img2Img', () => {
+  it('sends an image to Img2Img and opens Generate', async () => {
+    const { useGenerateStore } = await import('@/stores/generate')
+    backend.outputs = [makeOutput(1, { path: '/out/one.png' })]
+    render(<GalleryPage />)
+    fireEvent.click((await screen.findAllByTestId('gallery-item'))[0] as HTMLElement)
+    fireEvent.click(await screen.findByTestId('gallery-to-img2img'))
+    expect(window.location.hash).toBe('#/generate')
+    const s = useGenerateStore.getState()
+    expect(s.tab).toBe('img2img')
+    expect(s.form('img2img')).toMatchObject({ initImage: '/out/one.png', initPreview: '/media/outputs/o1' })
+  })
+})

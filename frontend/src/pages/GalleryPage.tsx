@@ -1,4 +1,4 @@
-import { ChevronLeft, ChevronRight, ExternalLink, FolderOpen, ImageIcon, ImageOff, Loader2, Search, Trash2 } from 'lucide-react'
+import { ChevronLeft, ChevronRight, ExternalLink, FolderOpen, ImageIcon, ImageOff, ImagePlus, Loader2, Search, Trash2 } from 'lucide-react'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { CopyButton } from '@/components/CopyButton'
 import { EmptyState } from '@/components/EmptyState'
@@ -19,7 +19,10 @@ import { Skeleton } from '@/components/ui/skeleton'
 import { useDebounced } from '@/hooks/useDebounced'
 import type { OutputItem } from '@/lib/types'
 import { formatDate } from '@/lib/utils'
+import { goTo } from '@/hooks/useHashRoute'
+import { OUTPUT_DRAG_TYPE } from '@/lib/files'
 import { useGalleryStore } from '@/stores/gallery'
+import { useGenerateStore } from '@/stores/generate'
 
 const SEARCH_DELAY_MS = 250
 
@@ -31,6 +34,8 @@ function Thumb({ item, onOpen }: { item: OutputItem; onOpen: () => void }) {
       onClick={onOpen}
       data-testid="gallery-item"
       data-output-id={item.id}
+      draggable={item.exists}
+      onDragStart={(e) => e.dataTransfer.setData(OUTPUT_DRAG_TYPE, JSON.stringify({ path: item.path, url: item.url }))}
       className="group relative aspect-square overflow-hidden rounded-lg border bg-muted outline-none focus-visible:ring-2 focus-visible:ring-ring"
     >
       {item.exists && !failed ? (
@@ -162,6 +167,20 @@ function Lightbox({
                 <Button variant="secondary" size="sm" onClick={() => void reveal(item.id)} disabled={!item.exists}>
                   <FolderOpen />
                   Show in folder
+                </Button>
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  disabled={!item.exists}
+                  data-testid="gallery-to-img2img"
+                  onClick={() => {
+                    useGenerateStore.getState().sendToImg2Img(item.path, item.url)
+                    onClose()
+                    goTo('generate')
+                  }}
+                >
+                  <ImagePlus />
+                  Send to Img2Img
                 </Button>
                 <AlertDialog>
                   <AlertDialogTrigger asChild>

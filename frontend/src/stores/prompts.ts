@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import { api } from '@/lib/api'
-import type { PromptPair, Style } from '@/lib/types'
+import type { PromptPair, Style, TokenCount } from '@/lib/types'
 import { errorMessage } from '@/lib/utils'
 
 export interface PromptsState {
@@ -11,6 +11,8 @@ export interface PromptsState {
   saveStyle: (s: Style) => Promise<boolean>
   deleteStyle: (name: string) => Promise<boolean>
   random: (seed: number) => Promise<PromptPair | null>
+  /** Tokens and 75-token chunks of a prompt; null when the backend could not count. */
+  countTokens: (text: string) => Promise<TokenCount | null>
 }
 
 export const initialPromptsState = { styles: [] as Style[], loaded: false, error: null }
@@ -47,6 +49,13 @@ export const usePromptsStore = create<PromptsState>()((set) => ({
       return await api.randomPrompt(seed)
     } catch (e) {
       set({ error: errorMessage(e) })
+      return null
+    }
+  },
+  countTokens: async (text) => {
+    try {
+      return await api.countTokens(text)
+    } catch {
       return null
     }
   },

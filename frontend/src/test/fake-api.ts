@@ -3,7 +3,7 @@
 // override per call, and drive with emit() as Go would.
 import { vi } from 'vitest'
 import type { EventName } from '@/lib/events'
-import type { Job, KeyState, KeyStatus, Model, OutputItem, Provider, Settings, Style, Theme } from '@/lib/types'
+import type { GenerateRequest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, Style, Theme } from '@/lib/types'
 import { makeKeyState, makeSettings } from './fixtures'
 
 export interface FakeBackend {
@@ -88,6 +88,29 @@ export const api = {
   }),
   listJobs: vi.fn(async () => clone(backend.jobs)),
   cancelJob: vi.fn(async (_id: string) => {}),
+  clearFinishedJobs: vi.fn(async () => {
+    backend.jobs = backend.jobs.filter((j) => j.state === 'queued' || j.state === 'running')
+  }),
+  generate: vi.fn(async (req: GenerateRequest): Promise<Job> => {
+    const job: Job = {
+      id: `job${backend.jobs.length + 1}`,
+      state: 'queued',
+      request: { provider: 'local', model: req.model, mode: req.mode, prompt: req.prompt, negativePrompt: req.negativePrompt, params: {} },
+      progress: { jobId: '', step: 0, total: req.steps, etaSeconds: 0 },
+      createdAt: '2025-01-01T00:00:00Z',
+    }
+    job.progress = { jobId: job.id, step: 0, total: req.steps, etaSeconds: 0 }
+    backend.jobs.push(job)
+    return clone(job)
+  }),
+  countTokens: vi.fn(async (text: string) => {
+    // Words stand in for CLIP tokens in tests.
+    const tokens = text.trim() === '' ? 0 : text.trim().split(/\s+/).length
+    return { tokens, chunks: Math.max(1, Math.ceil(tokens / 75)) }
+  }),
+  saveUpload: vi.fn(async (name: string, _data: string) => `/cache/uploads/${name}`),
+  readPNGInfo: vi.fn(async (_path: string): Promise<PNGInfo> => ({ source: 'none', chunks: {} })),
+  readPNGInfoData: vi.fn(async (_data: string): Promise<PNGInfo> => ({ source: 'none', chunks: {} })),
 }
 
 export type Api = typeof api

@@ -4,8 +4,10 @@ import { afterEach, beforeEach, vi } from 'vitest'
 import { initialAppState, useAppStore } from '@/stores/app'
 import { initialCatalogState, useCatalogStore } from '@/stores/catalog'
 import { initialGalleryState, useGalleryStore } from '@/stores/gallery'
+import { initialGenerateState, useGenerateStore } from '@/stores/generate'
 import { initialJobsState, useJobsStore } from '@/stores/jobs'
 import { initialKeysState, useKeysStore } from '@/stores/keys'
+import { initialPNGInfoState, usePNGInfoStore } from '@/stores/pnginfo'
 import { initialPromptsState, usePromptsStore } from '@/stores/prompts'
 import { initialSettingsState, useSettingsStore } from '@/stores/settings'
 import { resetFakeBackend } from './fake-api'
@@ -47,6 +49,9 @@ beforeEach(() => {
   useAppStore.setState(initialAppState)
   useCatalogStore.setState(initialCatalogState)
   useGalleryStore.setState(initialGalleryState)
+  sessionStorage.clear()
+  useGenerateStore.setState(initialGenerateState)
+  usePNGInfoStore.setState(initialPNGInfoState)
   useJobsStore.setState(initialJobsState)
   useKeysStore.setState(initialKeysState)
   usePromptsStore.setState(initialPromptsState)
