@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,6 +187,13 @@ func (s *Service) engineRequest(r Request) (pipeline.Request, error) {
 	}
 	if r.Seed < 0 {
 		req.Seed = nil // the engine picks, and records, a random seed
+	}
+	if r.Subseed < 0 {
+		// A1111's -1 variation seed: a random one, only when it is used.
+		req.Subseed = 0
+		if r.SubseedStrength > 0 {
+			req.Subseed = rand.Int64N(1 << 32)
+		}
 	}
 	if req.Mode != pipeline.ModeTxt2Img {
 		req.Strength = &r.Strength

@@ -186,3 +186,16 @@ func TestSubmitNamesFilesWithTheSettingsPattern(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "[date]", q.got[1].Params["filename_pattern"], "a changed setting applies to the next job")
 }
+
+func TestSubmitTurnsAMinusOneVariationSeedIntoARandomOne(t *testing.T) {
+	s, q := testService(t)
+	_, err := s.Submit(t.Context(), Request{Model: "ck", Prompt: "x", Steps: 2, Seed: 1, Subseed: -1})
+	require.NoError(t, err)
+	assert.NotContains(t, q.got[0].Params, "subseed", "no variation: no subseed")
+	_, err = s.Submit(t.Context(), Request{Model: "ck", Prompt: "x", Steps: 2, Seed: 1, Subseed: -1, SubseedStrength: 0.3})
+	require.NoError(t, err)
+	sub, ok := q.got[1].Params["subseed"].(float64)
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, sub, 0.0)
+	assert.Less(t, sub, float64(1<<32))
+}
