@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
@@ -66,6 +67,29 @@ type buffer struct {
 	freed   bool
 	cleanup runtime.Cleanup
 	bytes   int64
+	mapped  []byte // the off-heap memory behind f32 or half; nil on the Go heap
+}
+
+// offHeapMin is the least half upload (in bytes) placed outside the Go heap.
+const offHeapMin = 1 << 20
+
+// uploadHalf returns storage for n half values. From 1 MiB up (weights, in
+// practice) it lies outside the Go heap: the garbage collector paces itself
+// by the live heap, and with gigabytes of weights on it GOGC lets a
+// proportional amount of dead activations pile up between collections
+// (≈ 0.4 GB at GOGC=20 for SD 1.5, peak RSS 3.5 GB against 3.0 without).
+// Off the heap, the pacing follows the activations alone. The memory goes
+// back to the system on Free or when the buffer becomes unreachable, so a
+// slice of it must not outlive its buffer: every op that reads b.half keeps
+// b alive until it returns (runtime.KeepAlive). F32 uploads and activations
+// stay on the heap, where the ops' slices keep them alive by themselves.
+func uploadHalf(n int) ([]uint16, []byte) {
+	if n*2 >= offHeapMin {
+		if mem := offHeap(n * 2); mem != nil {
+			return unsafe.Slice((*uint16)(unsafe.Pointer(&mem[0])), n), mem
+		}
+	}
+	return make([]uint16, n), nil
 }
 
 func (*buffer) DeviceName() string { return Name }
@@ -91,7 +115,16 @@ func (d *Device) Close() error { return nil }
 // track counts b in the used-memory total until Free or garbage collection.
 func (d *Device) track(b *buffer) {
 	d.used.Add(b.bytes)
-	b.cleanup = runtime.AddCleanup(b, func(n int64) { d.used.Add(-n) }, b.bytes)
+	type held struct {
+		bytes  int64
+		mapped []byte
+	}
+	b.cleanup = runtime.AddCleanup(b, func(h held) {
+		d.used.Add(-h.bytes)
+		if h.mapped != nil {
+			releaseOffHeap(h.mapped)
+		}
+	}, held{b.bytes, b.mapped})
 }
 
 // wrap makes an F32 tensor over data (len must equal shape.Numel()).
@@ -147,9 +180,12 @@ func (d *Device) UploadHalf(shape tensor.Shape, dt tensor.DType, bits []uint16) 
 	if len(bits) != shape.Numel() {
 		return tensor.Tensor{}, fmt.Errorf("upload half %v: %w: %d values, want %d", shape, tensor.ErrShape, len(bits), shape.Numel())
 	}
-	b := &buffer{half: append([]uint16(nil), bits...), bytes: int64(len(bits)) * 2}
+	vals, mapped := uploadHalf(len(bits))
+	copy(vals, bits)
+	b := &buffer{half: vals, bytes: int64(len(vals)) * 2, mapped: mapped}
 	t, err := tensor.New(shape, dt, b)
 	if err != nil {
+		releaseOffHeap(mapped)
 		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
 	}
 	d.track(b)
@@ -161,6 +197,7 @@ func (d *Device) Download(t tensor.Tensor) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer runtime.KeepAlive(b) // b.half may be off-heap
 	out := make([]float32, t.Numel())
 	if t.DType() == tensor.F32 {
 		copy(out, b.f32)
@@ -177,7 +214,11 @@ func (d *Device) Free(t tensor.Tensor) error {
 	}
 	b.cleanup.Stop()
 	d.used.Add(-b.bytes)
-	b.f32, b.half, b.freed = nil, nil, true
+	mapped := b.mapped
+	b.f32, b.half, b.mapped, b.freed = nil, nil, nil, true
+	if mapped != nil {
+		releaseOffHeap(mapped) // nothing reaches it now: ops keep no slice past their return
+	}
 	return nil
 }
 
@@ -215,6 +256,7 @@ func (d *Device) f32(t tensor.Tensor, op string) ([]float32, error) {
 	}
 	out := make([]float32, len(b.half))
 	tensor.HalfBitsToFloat32(out, b.half, t.DType())
+	runtime.KeepAlive(b) // b.half may be off-heap
 	return out, nil
 }
 

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
@@ -15,6 +16,7 @@ func (d *Device) Embedding(table tensor.Tensor, ids []int) (tensor.Tensor, error
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
+	defer runtime.KeepAlive(b) // its half storage may be off-heap
 	if table.Rank() != 2 || len(ids) == 0 {
 		return tensor.Tensor{}, fmt.Errorf("%s table%v with %d ids: %w: want table [V, D] and at least one id", op, table.Shape(), len(ids), tensor.ErrShape)
 	}

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
@@ -38,6 +39,8 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
+	defer runtime.KeepAlive(ab) // half storage may be off-heap
+	defer runtime.KeepAlive(bb)
 	if a.Rank() < 2 || b.Rank() < 2 {
 		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: operands need rank ≥ 2", op, a.Shape(), b.Shape(), tensor.ErrShape)
 	}
@@ -111,6 +114,7 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
+	defer runtime.KeepAlive(wb) // its half storage may be off-heap
 	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
 		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
 	}

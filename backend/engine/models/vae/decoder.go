@@ -118,8 +118,17 @@ func (dec *Decoder) Forward(ctx context.Context, d compute.Device, z tensor.Tens
 		if lv.Up != nil {
 			steps = append(steps, lv.Up.Forward)
 		}
-		next, err := chain(d, h, steps...)
+		// The level input is dead after the first block; at 512² up.0's is
+		// 256 MB, so it is freed there rather than after the whole level.
+		first, err := steps[0](d, h)
 		nn.Free(d, h)
+		if err != nil {
+			return tensor.Tensor{}, fmt.Errorf("decoder up.%d: %w", i, err)
+		}
+		next, err := chain(d, first, steps[1:]...)
+		if len(steps) > 1 {
+			nn.Free(d, first)
+		}
 		if err != nil {
 			return tensor.Tensor{}, fmt.Errorf("decoder up.%d: %w", i, err)
 		}

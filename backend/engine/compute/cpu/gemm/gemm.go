@@ -9,6 +9,18 @@ type Operand interface {
 	Block(r0, nr, c0, nc int, dst []float32, ld int)
 }
 
+// PanelPacker is an optional fast path for a B operand whose Block would
+// only be a staging copy, such as an implicit im2col matrix: gemm then asks
+// it for packed panels directly and the values are written once instead of
+// twice (gathered into a block, then re-laid into panels).
+type PanelPacker interface {
+	// PackPanels writes rows [p0,p0+kc) × cols [c0,c0+cols) as panels of w
+	// columns: element (p0+p, c0+q*w+l) goes to dst[q*w*kc+p*w+l]. Lanes
+	// past cols in the last panel need not be written (gemm zeroes them).
+	// Must be safe to call concurrently.
+	PackPanels(dst []float32, p0, kc, c0, cols, w int)
+}
+
 // Activation is applied element-wise by the epilogue after bias.
 type Activation uint8
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // f16Ref decodes binary16 independently of halfToFloat, by the IEEE 754
@@ -230,4 +231,58 @@ func TestDenseBlock(t *testing.T) {
 	DenseT(3, 2, d, 3).Block(1, 2, 0, 2, dst, 2) // logical (i,j) = d[j*3+i]
 	assert.Equal(t, []float32{2, 5, 3, 6}, dst)
 	assert.Panics(t, func() { Dense(2, 3, d, 3).Block(1, 2, 0, 1, dst, 1) })
+}
+
+// packedIm2col is im2col with the PanelPacker fast path. It writes each
+// panel through Block with the panel width as stride, and leaves NaN in the
+// lanes past cols, which gemm must zero before they reach the kernel.
+type packedIm2col struct{ im2col }
+
+func (x *packedIm2col) PackPanels(dst []float32, p0, kc, c0, cols, w int) {
+	for q := 0; q*w < cols; q++ {
+		panel := dst[q*w*kc : (q+1)*w*kc]
+		for i := range panel {
+			panel[i] = float32(math.NaN())
+		}
+		x.Block(p0, kc, c0+q*w, min(w, cols-q*w), panel, w)
+	}
+}
+
+func TestPanelPackerMatchesBlockPath(t *testing.T) {
+	const cin, cout, h, w = 4, 19, 7, 13 // h·w = 91: ragged B panels on every path
+	r := rand.New(rand.NewPCG(10, 11))
+	img := make([]float32, cin*h*w)
+	for i := range img {
+		img[i] = float32(r.Float64()*2 - 1)
+	}
+	wt := randMatrix(r, cout, cin*9)
+	wd, ldw := wt.store(false, 0)
+	plain := &im2col{cin, h, w, img}
+	fast := &packedIm2col{*plain}
+	forEachPath(t, func(t *testing.T, e *Engine) {
+		// The packed panels are the same bits either way, ragged lanes zero.
+		tl := e.Tiler()
+		for _, c := range []struct{ p0, kc, c0, cols int }{{0, cin * 9, 0, h * w}, {5, 11, 3, 40}, {9, 1, 90, 1}} {
+			want := make([]float32, tl.PackedBSize(c.kc, c.cols))
+			got := make([]float32, len(want))
+			tl.PackB(want, plain, c.p0, c.kc, c.c0, c.cols)
+			tl.PackB(got, fast, c.p0, c.kc, c.c0, c.cols)
+			require.Equal(t, want, got, "block %+v", c)
+		}
+		// And the whole product agrees bit for bit.
+		for _, threads := range []int{1, 3} {
+			g1, g2 := newGuarded(cout, h*w, 2, 3), newGuarded(cout, h*w, 2, 3)
+			e.Gemm(Dense(cout, cin*9, wd, ldw), plain, 1, 0, g1.c(), g1.ld, nil, threads)
+			e.Gemm(Dense(cout, cin*9, wd, ldw), fast, 1, 0, g2.c(), g2.ld, nil, threads)
+			require.Equal(t, bitsOf(g1.buf), bitsOf(g2.buf)) // bits: the guards are NaN
+		}
+	})
+}
+
+func bitsOf(v []float32) []uint32 {
+	out := make([]uint32, len(v))
+	for i, x := range v {
+		out[i] = math.Float32bits(x)
+	}
+	return out
 }

@@ -97,10 +97,21 @@ func packA(a Operand, dst []float32, i0, mc, p0, kc, mr int, alpha float32, scra
 	packPanels(dst, &strided{rows: mc, cols: kc, rs: kc, cs: 1, f32: buf}, kc, 1, 0, mc, 0, kc, mr, alpha)
 }
 
-// packB packs rows [p0,p0+kc) × cols [j0,j0+nc) of B into nr-column panels.
+// packB packs rows [p0,p0+kc) × cols [j0,j0+nc) of B into nr-column panels,
+// through PackPanels when the operand has it.
 func packB(b Operand, dst []float32, p0, kc, j0, nc, nr int, scratch *[]float32) {
 	if s, ok := b.(*strided); ok {
 		packPanels(dst, s, s.cs, s.rs, j0, nc, p0, kc, nr, 1)
+		return
+	}
+	if pp, ok := b.(PanelPacker); ok {
+		pp.PackPanels(dst, p0, kc, j0, nc, nr)
+		if cnt := nc % nr; cnt != 0 {
+			last := dst[(nc/nr)*nr*kc : (nc/nr+1)*nr*kc]
+			for p := 0; p < kc; p++ {
+				clear(last[p*nr+cnt : (p+1)*nr])
+			}
+		}
 		return
 	}
 	buf := aligned(scratch, kc*nc)
