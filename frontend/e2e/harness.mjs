@@ -44,8 +44,9 @@ async function waitFor(predicate, timeoutMs, what) {
 }
 
 // startApp launches the dev binary with DREAMLAYER_HOME=home and resolves once
-// its dev server accepts connections.
-export async function startApp(home) {
+// its dev server accepts connections. extraEnv is applied last, so a test can
+// point a provider at a loopback stand-in and give it a fake key.
+export async function startApp(home, extraEnv = {}) {
   const [host, port] = devAddress.split(':');
   if (await portOpen(host, Number(port))) throw new Error(`${devAddress} is already in use`);
   const logs = [];
@@ -61,6 +62,7 @@ export async function startApp(home) {
       OPENAI_API_KEY: '',
       IDEOGRAM_API_KEY: '',
       BFL_API_KEY: '',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

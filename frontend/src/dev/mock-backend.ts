@@ -234,6 +234,21 @@ export function installMockBackend(): void {
       Object.assign(k, { set: false, source: '', last4: '' })
       return delay(k)
     },
+    TestKey: (provider: string) => {
+      const k = keys.find((x) => x.provider === provider)
+      return delay(k?.set ? { provider, status: 'valid', message: 'The key works' } : { provider, status: 'invalid', message: 'No key is set' }, 400)
+    },
+    ListCloudModels: () => {
+      const locked = (p: string) => !keys.some((k) => k.provider === p && k.set)
+      return delay(
+        [
+          { provider: 'openai', id: 'dall-e-3', name: 'DALL·E 3', locked: locked('openai'), capabilities: { textToImage: true, imageEdit: false, mask: false, negativePrompt: false, seed: false, sizes: ['1024x1024', '1792x1024', '1024x1792'], maxImages: 1, options: [{ key: 'quality', label: 'Quality', kind: 'enum', values: ['standard', 'hd'], default: 'standard' }, { key: 'style', label: 'Style', kind: 'enum', values: ['vivid', 'natural'], default: 'vivid' }] } },
+          { provider: 'ideogram', id: 'V_3', name: 'Ideogram 3.0', locked: locked('ideogram'), capabilities: { textToImage: true, imageEdit: true, mask: false, negativePrompt: true, seed: true, aspectRatios: ['1x1', '16x9', '9x16'], maxImages: 8, options: [{ key: 'rendering_speed', label: 'Rendering speed', kind: 'enum', values: ['TURBO', 'BALANCED', 'QUALITY'], default: 'BALANCED' }] } },
+          { provider: 'bfl', id: 'flux-pro-1.1-ultra', name: 'FLUX 1.1 [pro] Ultra', locked: locked('bfl'), capabilities: { textToImage: true, imageEdit: false, mask: false, negativePrompt: false, seed: true, aspectRatios: ['1:1', '16:9', '9:16'], maxImages: 1, options: [{ key: 'raw', label: 'Raw', kind: 'bool', default: 'false' }] } },
+        ],
+        300,
+      )
+    },
     ListOutputs: (query: string, offset: number, limit: number) => {
       const q = query.toLowerCase()
       const hits = outputs.filter((o) => !q || o.prompt.toLowerCase().includes(q) || o.model.toLowerCase().includes(q) || String(o.seed).includes(q))

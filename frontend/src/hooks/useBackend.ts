@@ -1,6 +1,7 @@
 import { useEffect } from 'react'
 import { useAppStore } from '@/stores/app'
 import { useCatalogStore } from '@/stores/catalog'
+import { useCloudStore } from '@/stores/cloud'
 import { useGalleryStore } from '@/stores/gallery'
 import { useJobsStore } from '@/stores/jobs'
 import { useKeysStore } from '@/stores/keys'
@@ -17,6 +18,7 @@ export function useBackend(): void {
       useAppStore.getState().listen(),
       useSettingsStore.getState().listen(),
       useCatalogStore.getState().listen(),
+      useCloudStore.getState().listen(),
       useGalleryStore.getState().listen(),
       useJobsStore.getState().listen(),
     ]
@@ -24,6 +26,7 @@ export function useBackend(): void {
     void useSettingsStore.getState().load()
     void useCatalogStore.getState().load()
     void useKeysStore.getState().load()
+    void useCloudStore.getState().load()
     void useJobsStore.getState().load()
     return () => offs.forEach((off) => off())
   }, [])

@@ -10,10 +10,12 @@ import {
 } from '../../wailsjs/runtime/runtime'
 import type { EventName } from './events'
 import type {
+  CloudModel,
   GenerateRequest,
   Job,
   KeyState,
   KeyStatus,
+  KeyTest,
   Model,
   OutputPage,
   Paths,
@@ -42,6 +44,8 @@ export interface Bindings {
   GetKeyState(): Promise<KeyState>
   SetKey(provider: Provider, key: string): Promise<KeyStatus>
   DeleteKey(provider: Provider): Promise<KeyStatus>
+  TestKey(provider: Provider): Promise<KeyTest>
+  ListCloudModels(): Promise<CloudModel[]>
   ListOutputs(query: string, offset: number, limit: number): Promise<OutputPage>
   OpenOutput(id: string): Promise<void>
   RevealOutput(id: string): Promise<void>
@@ -93,6 +97,8 @@ export const api = {
   getKeyState: () => call(() => bound.GetKeyState()),
   setKey: (provider: Provider, key: string) => call(() => bound.SetKey(provider, key)),
   deleteKey: (provider: Provider) => call(() => bound.DeleteKey(provider)),
+  testKey: (provider: Provider) => call(() => bound.TestKey(provider)),
+  listCloudModels: () => call(() => bound.ListCloudModels()),
   listOutputs: (query: string, offset: number, limit: number) =>
     call(() => bound.ListOutputs(query, offset, limit)),
   openOutput: (id: string) => call(() => bound.OpenOutput(id)),

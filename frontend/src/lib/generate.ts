@@ -2,9 +2,11 @@
 // builds, prompt helpers (LoRA tags, styles, token labels), size presets per
 // family and mapping foreign parameters (PNG Info, a finished job) back into
 // the form. Kept free of React and stores so it is tested directly.
+import { type CloudChoice, parseSize, requestOptions } from './cloud'
 import { baseFamily } from './models'
 import { SAMPLERS, SCHEDULERS } from './samplers'
 import type {
+  CloudModel,
   GenerateMode,
   GenerateRequest,
   GenerationSettings,
@@ -52,6 +54,8 @@ export interface GenForm {
   inpaintFill: InpaintFill
   inpaintOnlyMasked: boolean
   inpaintPadding: number
+  /** The picked cloud model and its settings; null (or absent in older saved forms) for a local checkpoint. */
+  cloud: CloudChoice | null
 }
 
 /** Tokens per prompt chunk in the A1111 rule (77 minus the start and end tokens). */
@@ -90,6 +94,7 @@ export function defaultForm(g: GenerationSettings): GenForm {
     inpaintFill: 'original',
     inpaintOnlyMasked: false,
     inpaintPadding: 32,
+    cloud: null,
   }
 }
 
@@ -102,6 +107,10 @@ export function buildRequest(f: GenForm, checkpoint: string, tab: 'txt2img' | 'i
   const mode: GenerateMode = tab === 'txt2img' ? 'txt2img' : f.inpaint && f.mask ? 'inpaint' : 'img2img'
   const image = mode !== 'txt2img'
   return {
+    provider: 'local',
+    size: '',
+    aspectRatio: '',
+    options: {},
     model: checkpoint,
     mode,
     prompt: f.prompt,
@@ -131,6 +140,55 @@ export function buildRequest(f: GenForm, checkpoint: string, tab: 'txt2img' | 'i
     refiner: f.refinerEnabled && f.refinerModel ? { model: f.refinerModel, switchAt: f.refinerSwitchAt } : null,
     // LoRAs travel as <lora:…> tags in the prompt, which the engine reads.
     loras: [],
+  }
+}
+
+/**
+ * The Generate call for a form whose cloud choice is model m. Only what the
+ * model takes is sent: a size or an aspect ratio, its options, a seed and a
+ * negative prompt where it has them, and the image count (batchSize) within
+ * its limit. The local-only fields go as neutral values the backend ignores.
+ */
+export function buildCloudRequest(f: GenForm, choice: CloudChoice, m: CloudModel, tab: 'txt2img' | 'img2img'): GenerateRequest {
+  const caps = m.capabilities
+  const image = tab === 'img2img'
+  const withMask = image && caps.mask && f.inpaint && f.mask !== ''
+  const size = (caps.sizes ?? []).length > 0 ? choice.size : ''
+  const aspectRatio = size === '' && (caps.aspectRatios ?? []).length > 0 ? choice.aspectRatio : ''
+  const { width, height } = parseSize(size)
+  return {
+    provider: m.provider,
+    model: m.id,
+    mode: withMask ? 'inpaint' : image ? 'img2img' : 'txt2img',
+    prompt: f.prompt,
+    negativePrompt: caps.negativePrompt ? f.negativePrompt : '',
+    sampler: '',
+    scheduler: '',
+    steps: 0,
+    cfgScale: 0,
+    width,
+    height,
+    seed: caps.seed ? f.seed : -1,
+    subseed: 0,
+    subseedStrength: 0,
+    batchSize: Math.min(Math.max(1, Math.round(f.batchSize)), Math.max(1, caps.maxImages)),
+    batchCount: 1,
+    clipSkip: 0,
+    vae: '',
+    initImage: image ? f.initImage : '',
+    strength: 0,
+    resizeMode: f.resizeMode,
+    mask: withMask ? f.mask : '',
+    maskBlur: 0,
+    inpaintFill: f.inpaintFill,
+    inpaintOnlyMasked: false,
+    inpaintPadding: 0,
+    hires: null,
+    refiner: null,
+    loras: [],
+    size,
+    aspectRatio,
+    options: requestOptions(caps, choice.options),
   }
 }
 

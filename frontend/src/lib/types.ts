@@ -243,9 +243,61 @@ export interface LoraRequest {
   weight: number
 }
 
+/** One provider-specific setting of a cloud model (quality, style…), sent as a string. */
+export interface CloudOption {
+  key: string
+  label: string
+  kind: 'enum' | 'int' | 'float' | 'bool' | 'text'
+  values?: string[]
+  default?: string
+  min?: number
+  max?: number
+  help?: string
+}
+
+export interface SizeRange {
+  minWidth: number
+  maxWidth: number
+  minHeight: number
+  maxHeight: number
+  multiple?: number
+}
+
+/** What a cloud model accepts; the Generate form shows only these controls. */
+export interface CloudCapabilities {
+  textToImage: boolean
+  imageEdit: boolean
+  maxInputImages?: number
+  mask: boolean
+  negativePrompt: boolean
+  seed: boolean
+  sizes?: string[]
+  sizeRange?: SizeRange
+  aspectRatios?: string[]
+  maxImages: number
+  options?: CloudOption[]
+}
+
+export interface CloudModel {
+  provider: Provider
+  id: string
+  name: string
+  capabilities: CloudCapabilities
+  /** No key is set for the provider. */
+  locked: boolean
+}
+
+export interface KeyTest {
+  provider: Provider
+  status: 'valid' | 'invalid' | 'unreachable'
+  message: string
+}
+
 /** The argument of the bound Generate method. */
 export interface GenerateRequest {
-  /** Catalog id of a checkpoint. */
+  /** "" or "local" for checkpoints; a cloud provider otherwise. */
+  provider: string
+  /** Catalog id of a checkpoint, or the cloud model's id. */
   model: string
   mode: GenerateMode
   prompt: string
@@ -277,6 +329,12 @@ export interface GenerateRequest {
   hires: HiresRequest | null
   refiner: RefinerRequest | null
   loras: LoraRequest[]
+  /** Cloud: "1024x1024" for models with fixed sizes. */
+  size: string
+  /** Cloud: "16:9" for models that take an aspect ratio. */
+  aspectRatio: string
+  /** Cloud: the model's own options by key. */
+  options: Record<string, string>
 }
 
 export interface TokenCount {

@@ -3,11 +3,13 @@ import { create } from 'zustand'
 import { createJSONStorage, persist } from 'zustand/middleware'
 import { api } from '@/lib/api'
 import { readFile } from '@/lib/files'
-import { buildRequest, defaultForm, formFromJob, formFromParameters, type GenForm } from '@/lib/generate'
+import { choiceFor, PROVIDER_LABEL, servesTab } from '@/lib/cloud'
+import { buildCloudRequest, buildRequest, defaultForm, formFromJob, formFromParameters, type GenForm } from '@/lib/generate'
 import { notify } from '@/lib/notify'
-import type { GenerateRequest, GenerationSettings, Job, Model, OutputItem, PNGParameters } from '@/lib/types'
+import type { CloudModel, GenerateRequest, GenerationSettings, Job, Model, OutputItem, PNGParameters } from '@/lib/types'
 import { errorMessage } from '@/lib/utils'
 import { useCatalogStore } from './catalog'
+import { useCloudStore } from './cloud'
 import { useGalleryStore } from './gallery'
 import { isLive, useJobsStore } from './jobs'
 import { useSettingsStore } from './settings'
@@ -29,6 +31,12 @@ export interface GenerateState {
   form: (tab: GenTab) => GenForm
   update: (tab: GenTab, patch: Partial<GenForm> | ((f: GenForm) => Partial<GenForm>)) => void
   resetForm: (tab: GenTab) => void
+  /** Makes the tab generate with a cloud model, keeping settings the model also takes. */
+  chooseCloud: (tab: GenTab, m: CloudModel) => void
+  /** Back to the local checkpoint the picker saves in settings. */
+  chooseLocal: (tab: GenTab) => void
+  /** The tab's cloud model, when one is chosen and listed. */
+  cloudModel: (tab: GenTab) => CloudModel | undefined
   /** The Generate call the tab's form makes now, or null before settings load. */
   request: (tab: GenTab) => GenerateRequest | null
   submit: (tab: GenTab) => Promise<Job | null>
@@ -100,12 +108,46 @@ export const useGenerateStore = create<GenerateState>()(
         delete forms[tab]
         set({ forms })
       },
+      chooseCloud: (tab, m) => {
+        get().update(tab, (f) => ({
+          cloud: choiceFor(m, f.cloud),
+          batchSize: Math.min(Math.max(1, f.batchSize), Math.max(1, m.capabilities.maxImages)),
+        }))
+      },
+      chooseLocal: (tab) => get().update(tab, { cloud: null }),
+      cloudModel: (tab) => {
+        const c = get().form(tab).cloud
+        if (!c) return undefined
+        return useCloudStore.getState().models.find((m) => m.provider === c.provider && m.id === c.model)
+      },
       request: (tab) => {
+        const f = get().form(tab)
+        if (f.cloud) {
+          const m = get().cloudModel(tab)
+          return m ? buildCloudRequest(f, f.cloud, m, tab) : null
+        }
         const settings = useSettingsStore.getState().settings
         if (!settings) return null
-        return buildRequest(get().form(tab), settings.generation.checkpoint, tab)
+        return buildRequest(f, settings.generation.checkpoint, tab)
       },
       submit: async (tab) => {
+        const cloud = get().form(tab).cloud
+        if (cloud) {
+          const m = get().cloudModel(tab)
+          const label = PROVIDER_LABEL[cloud.provider] ?? cloud.provider
+          if (!m) {
+            notify.error(`${cloud.model} is not available from ${label}`)
+            return null
+          }
+          if (m.locked) {
+            notify.error(`Add a ${label} key in Settings → API keys to use ${m.name}`)
+            return null
+          }
+          if (!servesTab(m.capabilities, tab)) {
+            notify.error(tab === 'img2img' ? `${m.name} cannot edit images` : `${m.name} only edits images: use Img2Img`)
+            return null
+          }
+        }
         const req = get().request(tab)
         if (!req) return null
         if (!req.model) {
@@ -139,6 +181,14 @@ export const useGenerateStore = create<GenerateState>()(
         const tab: GenTab = job.request?.mode === 'txt2img' || !job.request?.mode ? 'txt2img' : 'img2img'
         get().update(tab, (f) => formFromJob(f, job))
         set({ tab })
+        const provider = job.request?.provider ?? ''
+        if (provider !== '' && provider !== 'local') {
+          // A cloud job comes back to its model when it is still listed.
+          const m = useCloudStore.getState().models.find((x) => x.provider === provider && x.id === job.request?.model)
+          if (m) get().chooseCloud(tab, m)
+          return
+        }
+        get().chooseLocal(tab)
         const ref = job.request?.model ?? ''
         const model = ref ? findCheckpoint(useCatalogStore.getState().models, ref) : undefined
         const settings = useSettingsStore.getState()

@@ -1,7 +1,8 @@
 import { create } from 'zustand'
 import { api } from '@/lib/api'
-import type { KeyState, KeyStatus, Provider } from '@/lib/types'
+import type { KeyState, KeyStatus, KeyTest, Provider } from '@/lib/types'
 import { errorMessage } from '@/lib/utils'
+import { useCloudStore } from './cloud'
 
 // The key itself is never kept here: it goes straight from the input to the
 // backend, and only its status (set, source, last four) comes back.
@@ -11,9 +12,13 @@ export interface KeysState {
   loadError: string | null
   busy: Partial<Record<Provider, boolean>>
   errors: Partial<Record<Provider, string>>
+  /** The last "Test key" answer per provider; cleared when the key changes. */
+  tests: Partial<Record<Provider, KeyTest>>
+  testing: Partial<Record<Provider, boolean>>
   load: () => Promise<void>
   setKey: (provider: Provider, key: string) => Promise<boolean>
   deleteKey: (provider: Provider) => Promise<boolean>
+  testKey: (provider: Provider) => Promise<KeyTest | null>
 }
 
 export const initialKeysState = {
@@ -22,6 +27,8 @@ export const initialKeysState = {
   loadError: null,
   busy: {},
   errors: {},
+  tests: {},
+  testing: {},
 }
 
 function replaceStatus(state: KeyState | null, ks: KeyStatus): KeyState | null {
@@ -35,7 +42,9 @@ export const useKeysStore = create<KeysState>()((set, get) => {
     set({ busy: { ...get().busy, [provider]: true }, errors: { ...get().errors, [provider]: undefined } })
     try {
       const ks = await op()
-      set({ state: replaceStatus(get().state, ks) })
+      set({ state: replaceStatus(get().state, ks), tests: { ...get().tests, [provider]: undefined } })
+      // Cloud models lock and unlock with their provider's key.
+      void useCloudStore.getState().load()
       return true
     } catch (e) {
       set({ errors: { ...get().errors, [provider]: errorMessage(e) } })
@@ -56,5 +65,16 @@ export const useKeysStore = create<KeysState>()((set, get) => {
     },
     setKey: (provider, key) => run(provider, () => api.setKey(provider, key)),
     deleteKey: (provider) => run(provider, () => api.deleteKey(provider)),
+    testKey: async (provider) => {
+      set({ testing: { ...get().testing, [provider]: true } })
+      let result: KeyTest
+      try {
+        result = await api.testKey(provider)
+      } catch (e) {
+        result = { provider, status: 'unreachable', message: errorMessage(e) }
+      }
+      set({ tests: { ...get().tests, [provider]: result }, testing: { ...get().testing, [provider]: false } })
+      return result
+    },
   }
 })

@@ -3,7 +3,7 @@
 // override per call, and drive with emit() as Go would.
 import { vi } from 'vitest'
 import type { EventName } from '@/lib/events'
-import type { GenerateRequest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, Style, Theme } from '@/lib/types'
+import type { CloudModel, GenerateRequest, KeyTest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, Style, Theme } from '@/lib/types'
 import { makeKeyState, makeSettings } from './fixtures'
 
 export interface FakeBackend {
@@ -13,6 +13,9 @@ export interface FakeBackend {
   keys: KeyState
   styles: Style[]
   jobs: Job[]
+  cloudModels: CloudModel[]
+  /** Answers of testKey per provider; a provider not listed answers "invalid". */
+  keyTests: Partial<Record<Provider, KeyTest>>
   listeners: Map<string, Set<(payload: unknown) => void>>
 }
 
@@ -23,6 +26,8 @@ export const backend: FakeBackend = {
   keys: makeKeyState(),
   styles: [],
   jobs: [],
+  cloudModels: [],
+  keyTests: {},
   listeners: new Map(),
 }
 
@@ -67,6 +72,14 @@ export const api = {
     Object.assign(k, { set: false, source: '', last4: '' })
     return clone(k)
   }),
+  testKey: vi.fn(async (provider: Provider): Promise<KeyTest> =>
+    clone(backend.keyTests[provider] ?? { provider, status: 'invalid', message: 'no key' }),
+  ),
+  listCloudModels: vi.fn(async () => {
+    // Locking follows the key state, as in Go.
+    const set = (p: string) => backend.keys.keys.some((k) => k.provider === p && k.set)
+    return clone(backend.cloudModels).map((m) => ({ ...m, locked: !set(m.provider) }))
+  }),
   listOutputs: vi.fn(async (query: string, offset: number, limit: number) => {
     const hits = backend.outputs.filter((o) => query === '' || o.prompt.includes(query))
     return { items: clone(hits.slice(offset, offset + limit)), total: hits.length }
@@ -95,7 +108,7 @@ export const api = {
     const job: Job = {
       id: `job${backend.jobs.length + 1}`,
       state: 'queued',
-      request: { provider: 'local', model: req.model, mode: req.mode, prompt: req.prompt, negativePrompt: req.negativePrompt, params: {} },
+      request: { provider: req.provider || 'local', model: req.model, mode: req.mode, prompt: req.prompt, negativePrompt: req.negativePrompt, params: {} },
       progress: { jobId: '', step: 0, total: req.steps, etaSeconds: 0 },
       createdAt: '2025-01-01T00:00:00Z',
     }
@@ -145,6 +158,8 @@ export function resetFakeBackend(): void {
   backend.keys = makeKeyState()
   backend.styles = []
   backend.jobs = []
+  backend.cloudModels = []
+  backend.keyTests = {}
   backend.listeners.clear()
   for (const fn of Object.values(api)) fn.mockReset()
 }

@@ -1,4 +1,4 @@
-import type { KeyState, Model, OutputItem, Settings } from '@/lib/types'
+import type { CloudCapabilities, CloudModel, KeyState, Model, OutputItem, Settings } from '@/lib/types'
 
 export function makeSettings(over: Partial<Settings> = {}): Settings {
   return {
@@ -81,6 +81,78 @@ export function makeKeyState(over: Partial<KeyState> = {}): KeyState {
       { provider: 'openai', name: 'OpenAI', set: false, source: '', last4: '', envVar: 'OPENAI_API_KEY' },
       { provider: 'ideogram', name: 'Ideogram', set: false, source: '', last4: '', envVar: 'IDEOGRAM_API_KEY' },
     ],
+    ...over,
+  }
+}
+
+/** DALL·E 3 as the Go side describes it: fixed sizes, one image, quality and style. */
+export function dalle3(over: Partial<CloudModel> = {}): CloudModel {
+  return {
+    provider: 'openai',
+    id: 'dall-e-3',
+    name: 'DALL·E 3',
+    locked: false,
+    capabilities: {
+      textToImage: true,
+      imageEdit: false,
+      mask: false,
+      negativePrompt: false,
+      seed: false,
+      sizes: ['1024x1024', '1792x1024', '1024x1792'],
+      maxImages: 1,
+      options: [
+        { key: 'quality', label: 'Quality', kind: 'enum', values: ['standard', 'hd'], default: 'standard' },
+        { key: 'style', label: 'Style', kind: 'enum', values: ['vivid', 'natural'], default: 'vivid' },
+      ],
+    },
+    ...over,
+  }
+}
+
+/** Ideogram 3.0: aspect ratios, seed, negative prompt, edits, up to 8 images. */
+export function ideogram3(over: Partial<CloudModel> = {}, caps: Partial<CloudCapabilities> = {}): CloudModel {
+  return {
+    provider: 'ideogram',
+    id: 'V_3',
+    name: 'Ideogram 3.0',
+    locked: false,
+    capabilities: {
+      textToImage: true,
+      imageEdit: true,
+      mask: false,
+      negativePrompt: true,
+      seed: true,
+      aspectRatios: ['1x1', '16x9', '9x16'],
+      maxImages: 8,
+      options: [
+        { key: 'rendering_speed', label: 'Rendering speed', kind: 'enum', values: ['TURBO', 'BALANCED', 'QUALITY'], default: 'BALANCED' },
+        { key: 'magic_prompt', label: 'Magic prompt', kind: 'bool', default: 'false' },
+        { key: 'image_weight', label: 'Image weight', kind: 'int', min: 1, max: 100, default: '50' },
+        { key: 'style_type', label: 'Style type', kind: 'text' },
+      ],
+      ...caps,
+    },
+    ...over,
+  }
+}
+
+/** FLUX 1.1 [pro] Ultra: aspect ratios and a raw switch. */
+export function fluxUltra(over: Partial<CloudModel> = {}): CloudModel {
+  return {
+    provider: 'bfl',
+    id: 'flux-pro-1.1-ultra',
+    name: 'FLUX 1.1 [pro] Ultra',
+    locked: false,
+    capabilities: {
+      textToImage: true,
+      imageEdit: false,
+      mask: false,
+      negativePrompt: false,
+      seed: true,
+      aspectRatios: ['1:1', '16:9'],
+      maxImages: 1,
+      options: [{ key: 'raw', label: 'Raw', kind: 'bool', default: 'false' }],
+    },
     ...over,
   }
 }

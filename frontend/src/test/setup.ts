@@ -3,6 +3,7 @@ import { cleanup } from '@testing-library/react'
 import { afterEach, beforeEach, vi } from 'vitest'
 import { initialAppState, useAppStore } from '@/stores/app'
 import { initialCatalogState, useCatalogStore } from '@/stores/catalog'
+import { initialCloudState, useCloudStore } from '@/stores/cloud'
 import { initialGalleryState, useGalleryStore } from '@/stores/gallery'
 import { initialGenerateState, useGenerateStore } from '@/stores/generate'
 import { initialJobsState, useJobsStore } from '@/stores/jobs'
@@ -48,6 +49,7 @@ beforeEach(() => {
   resetFakeBackend()
   useAppStore.setState(initialAppState)
   useCatalogStore.setState(initialCatalogState)
+  useCloudStore.setState(initialCloudState)
   useGalleryStore.setState(initialGalleryState)
   sessionStorage.clear()
   useGenerateStore.setState(initialGenerateState)

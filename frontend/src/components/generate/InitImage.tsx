@@ -125,8 +125,13 @@ export function InitImage() {
           />
         </div>
       </div>
-      <SliderField label="Denoising strength" value={form.strength} onChange={(strength) => update('img2img', { strength })} min={0} max={1} step={0.01} testId="strength-input" />
-      <SelectField label="Resize mode" value={form.resizeMode} onChange={(v) => update('img2img', { resizeMode: v as (typeof RESIZE_MODES)[number]['id'] })} options={RESIZE_MODES} testId="resize-mode" />
+      {/* Cloud edits take the image as it is: no denoising or resize settings. */}
+      {!form.cloud && (
+        <>
+        <SliderField label="Denoising strength" value={form.strength} onChange={(strength) => update('img2img', { strength })} min={0} max={1} step={0.01} testId="strength-input" />
+        <SelectField label="Resize mode" value={form.resizeMode} onChange={(v) => update('img2img', { resizeMode: v as (typeof RESIZE_MODES)[number]['id'] })} options={RESIZE_MODES} testId="resize-mode" />
+        </>
+      )}
     </Card>
   )
 }

@@ -9,7 +9,9 @@ import { SAMPLERS, SCHEDULERS } from '@/lib/samplers'
 import { cn } from '@/lib/utils'
 import { useCatalogStore } from '@/stores/catalog'
 import { type GenTab, useGenerateStore, useGenForm } from '@/stores/generate'
+import { useCloudStore } from '@/stores/cloud'
 import { useSettingsStore } from '@/stores/settings'
+import { CloudParams } from './CloudParams'
 import { Card, Disclosure, FieldLabel, NumberBox, SelectField, SliderField } from './controls'
 
 const AUTO_VAE = '__automatic__'
@@ -95,13 +97,32 @@ export function ParamsPanel({ tab, lastSeed }: { tab: GenTab; lastSeed: number |
     () => [...checkpoints].sort((a, b) => Number(b.family === 'sdxl-refiner') - Number(a.family === 'sdxl-refiner')),
     [checkpoints],
   )
+  const cloudModels = useCloudStore((s) => s.models)
+  const choice = form.cloud ?? null
+
+  if (choice) {
+    const model = cloudModels.find((m) => m.provider === choice.provider && m.id === choice.model)
+    return (
+      <div className="space-y-3">
+        <Card className="space-y-3">
+          <div>
+            <FieldLabel>Model</FieldLabel>
+            <ModelPicker className="w-full" tab={tab} />
+          </div>
+          {!model && <p className="text-[12px] text-muted-foreground">This cloud model is not available; choose another.</p>}
+          {model?.locked && <p className="text-[12px] text-warning">No key is set for this provider. Add one in Settings → API keys.</p>}
+        </Card>
+        {model && <CloudParams model={model} choice={choice} form={form} set={set} seedField={<SeedField form={form} set={set} lastSeed={lastSeed} />} />}
+      </div>
+    )
+  }
 
   return (
     <div className="space-y-3">
       <Card className="space-y-3">
         <div>
           <FieldLabel>Checkpoint</FieldLabel>
-          <ModelPicker className="w-full" />
+          <ModelPicker className="w-full" tab={tab} />
         </div>
         <SelectField
           label="VAE"

@@ -12,6 +12,7 @@ import { baseFamily } from '@/lib/models'
 import type { Model, TokenCount } from '@/lib/types'
 import { cn } from '@/lib/utils'
 import { useCatalogStore } from '@/stores/catalog'
+import { useCloudStore } from '@/stores/cloud'
 import { type GenTab, useGenerateStore, useGenForm } from '@/stores/generate'
 import { usePromptsStore } from '@/stores/prompts'
 import { useSettingsStore } from '@/stores/settings'
@@ -159,6 +160,10 @@ export function PromptEditor({ tab }: { tab: GenTab }) {
   const loadStyles = usePromptsStore((s) => s.load)
   const random = usePromptsStore((s) => s.random)
   const [loraOpen, setLoraOpen] = useState(false)
+  // A cloud model shows a negative prompt only when it takes one, and no LoRAs.
+  const cloud = form.cloud ?? null
+  const cloudModel = useCloudStore((s) => (cloud ? s.models.find((m) => m.provider === cloud.provider && m.id === cloud.model) : undefined))
+  const showNegative = !cloud || (cloudModel?.capabilities.negativePrompt ?? false)
 
   useEffect(() => {
     if (!stylesLoaded) void loadStyles()
@@ -179,15 +184,17 @@ export function PromptEditor({ tab }: { tab: GenTab }) {
         testId="prompt"
         rows={4}
       />
-      <PromptField
-        label="Negative prompt"
-        value={form.negativePrompt}
-        onChange={(negativePrompt) => update(tab, { negativePrompt })}
-        placeholder="What to avoid"
-        testId="negative-prompt"
-        rows={2}
-        negative
-      />
+      {showNegative && (
+        <PromptField
+          label="Negative prompt"
+          value={form.negativePrompt}
+          onChange={(negativePrompt) => update(tab, { negativePrompt })}
+          placeholder="What to avoid"
+          testId="negative-prompt"
+          rows={2}
+          negative
+        />
+      )}
       <div className="flex flex-wrap items-center gap-1.5">
         <Tip label="A random prompt">
           <Button variant="secondary" size="sm" onClick={() => void roll()} data-testid="random-prompt">
@@ -223,10 +230,12 @@ export function PromptEditor({ tab }: { tab: GenTab }) {
             ))}
           </DropdownMenuContent>
         </DropdownMenu>
-        <Button variant="secondary" size="sm" onClick={() => setLoraOpen(true)} data-testid="lora-button">
-          <Layers />
-          LoRA
-        </Button>
+        {!cloud && (
+          <Button variant="secondary" size="sm" onClick={() => setLoraOpen(true)} data-testid="lora-button">
+            <Layers />
+            LoRA
+          </Button>
+        )}
       </div>
       <LoraBrowser
         open={loraOpen}

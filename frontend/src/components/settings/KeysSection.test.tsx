@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { api } from '@/lib/api'
 import { useKeysStore } from '@/stores/keys'
@@ -68,5 +68,59 @@ describe('KeysSection', () => {
     await renderKeys()
     expect(within(row('openai')).queryByRole('button', { name: 'Remove' })).toBeNull()
     expect(within(row('openai')).getByTestId('key-state')).toHaveTextContent('Set (…abcd) from environment')
+  })
+})
+
+describe('KeysSection: Test key', () => {
+  it('shows valid, invalid and unreachable answers inline, per provider', async () => {
+    backend.keys = makeKeyState({ keys: makeKeyState().keys.map((k) => ({ ...k, set: true, source: 'keychain' as const, last4: 'abcd' })) })
+    backend.keyTests = {
+      openai: { provider: 'openai', status: 'valid', message: 'The key works' },
+      ideogram: { provider: 'ideogram', status: 'unreachable', message: 'dial tcp: connection refused' },
+    }
+    await renderKeys()
+    expect(screen.queryByTestId('key-test-result-openai')).toBeNull()
+
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('test-key-openai'))
+    })
+    expect(api.testKey).toHaveBeenCalledWith('openai')
+    const ok = await screen.findByTestId('key-test-result-openai')
+    expect(ok).toHaveAttribute('data-status', 'valid')
+    expect(ok).toHaveTextContent('Valid')
+    expect(ok).toHaveTextContent('The key works')
+
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('test-key-ideogram'))
+    })
+    const down = await screen.findByTestId('key-test-result-ideogram')
+    expect(down).toHaveAttribute('data-status', 'unreachable')
+    expect(down).toHaveTextContent('Unreachable')
+    expect(down).toHaveTextContent('connection refused')
+
+    backend.keyTests.openai = { provider: 'openai', status: 'invalid', message: 'Incorrect API key provided' }
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('test-key-openai'))
+    })
+    await waitFor(() => expect(screen.getByTestId('key-test-result-openai')).toHaveAttribute('data-status', 'invalid'))
+    expect(screen.getByTestId('key-test-result-openai')).toHaveTextContent('Incorrect API key provided')
+  })
+
+  it('cannot test a provider without a key, and a changed key clears the old answer', async () => {
+    backend.keyTests = { openai: { provider: 'openai', status: 'invalid', message: 'bad' } }
+    await renderKeys()
+    expect(screen.getByTestId('test-key-openai')).toBeDisabled()
+    fireEvent.change(within(row('openai')).getByLabelText('OpenAI'), { target: { value: 'sk-first-key-0001' } })
+    await act(async () => {
+      fireEvent.submit(within(row('openai')).getByLabelText('OpenAI').closest('form') as HTMLFormElement)
+    })
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('test-key-openai'))
+    })
+    expect(await screen.findByTestId('key-test-result-openai')).toHaveAttribute('data-status', 'invalid')
+    await act(async () => {
+      await useKeysStore.getState().setKey('openai', 'sk-second-key-0002')
+    })
+    expect(screen.queryByTestId('key-test-result-openai')).toBeNull()
   })
 })

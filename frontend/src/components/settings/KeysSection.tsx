@@ -1,11 +1,12 @@
-import { KeyRound, Loader2, ShieldAlert } from 'lucide-react'
+import { CheckCircle2, KeyRound, Loader2, ShieldAlert, WifiOff, XCircle } from 'lucide-react'
 import { useState } from 'react'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { Skeleton } from '@/components/ui/skeleton'
 import { notify } from '@/lib/notify'
-import type { KeyStatus } from '@/lib/types'
+import type { KeyStatus, KeyTest } from '@/lib/types'
+import { cn } from '@/lib/utils'
 import { useKeysStore } from '@/stores/keys'
 import { Section } from './layout'
 
@@ -23,7 +24,35 @@ export function keyStateLabel(k: KeyStatus): string {
   return `Set${last}${from ? ` from ${from}` : ''}`
 }
 
+const TEST_LABEL: Record<KeyTest['status'], string> = {
+  valid: 'Valid',
+  invalid: 'Invalid',
+  unreachable: 'Unreachable',
+}
+
+function KeyTestResult({ result }: { result: KeyTest }) {
+  const Icon = result.status === 'valid' ? CheckCircle2 : result.status === 'invalid' ? XCircle : WifiOff
+  return (
+    <p
+      role="status"
+      data-testid={`key-test-result-${result.provider}`}
+      data-status={result.status}
+      className={cn(
+        'mt-1.5 flex items-center gap-1.5 pl-11 text-[12px]',
+        result.status === 'valid' ? 'text-success' : result.status === 'invalid' ? 'text-destructive' : 'text-warning',
+      )}
+    >
+      <Icon className="size-3.5 shrink-0" />
+      <span className="font-medium">{TEST_LABEL[result.status] ?? result.status}</span>
+      {result.message && <span className="text-muted-foreground">· {result.message}</span>}
+    </p>
+  )
+}
+
 function KeyRow({ status }: { status: KeyStatus }) {
+  const testing = useKeysStore((s) => s.testing[status.provider] ?? false)
+  const test = useKeysStore((s) => s.tests[status.provider])
+  const testKey = useKeysStore((s) => s.testKey)
   const busy = useKeysStore((s) => s.busy[status.provider] ?? false)
   const error = useKeysStore((s) => s.errors[status.provider])
   const setKey = useKeysStore((s) => s.setKey)
@@ -83,6 +112,15 @@ function KeyRow({ status }: { status: KeyStatus }) {
           {busy && <Loader2 className="animate-spin" />}
           {status.set ? 'Replace' : 'Save'}
         </Button>
+        <Button
+          variant="secondary"
+          disabled={testing || !status.set}
+          data-testid={`test-key-${status.provider}`}
+          onClick={() => void testKey(status.provider)}
+        >
+          {testing && <Loader2 className="animate-spin" />}
+          Test key
+        </Button>
         {status.set && !fromEnv && (
           <Button
             variant="ghost"
@@ -94,6 +132,7 @@ function KeyRow({ status }: { status: KeyStatus }) {
           </Button>
         )}
       </form>
+      {test && <KeyTestResult result={test} />}
       {fromEnv && (
         <p className="mt-1.5 pl-11 text-[12px] text-muted-foreground">
           Read from <span className="font-mono">{status.envVar}</span>, which wins over a saved key. Unset it to use the keychain.
