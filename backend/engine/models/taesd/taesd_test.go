@@ -100,9 +100,9 @@ func runRef(src weights.Source, layers []refLayer, x ref) ref {
 		case "block":
 			x = refBlock(src, p, x)
 		case "relu":
-			x = x.apply(reluF)
+			x = x.Apply(reluF)
 		case "up":
-			x = x.upsample()
+			x = x.Upsample()
 		}
 	}
 	return x
@@ -155,7 +155,7 @@ func TestTinyMatchesReference(t *testing.T) {
 			got, err := dev.Download(out)
 			require.NoError(t, err)
 			want := runRef(src, layers, refFrom(img, 2, 3, 12, 16))
-			assertClose(t, want.d, got, 1e-4)
+			assertClose(t, want.D, got, 1e-4)
 		})
 		t.Run(tc.name+"/decoder", func(t *testing.T) {
 			spec, layers := tc.s.decoder()
@@ -174,9 +174,9 @@ func TestTinyMatchesReference(t *testing.T) {
 			assert.Equal(t, tensor.Shape{1, 3, 12, 20}, out.Shape())
 			got, err := dev.Download(out)
 			require.NoError(t, err)
-			in := refFrom(lat, 1, tc.s.latents, 3, 5).apply(func(v float64) float64 { return 3 * math.Tanh(v/3) })
-			want := runRef(src, layers, in).apply(func(v float64) float64 { return math.Min(math.Max(v, 0), 1) })
-			assertClose(t, want.d, got, 1e-4)
+			in := refFrom(lat, 1, tc.s.latents, 3, 5).Apply(func(v float64) float64 { return 3 * math.Tanh(v/3) })
+			want := runRef(src, layers, in).Apply(func(v float64) float64 { return math.Min(math.Max(v, 0), 1) })
+			assertClose(t, want.D, got, 1e-4)
 		})
 	}
 }

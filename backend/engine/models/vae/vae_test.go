@@ -71,16 +71,16 @@ func TestBlocksMatchReference(t *testing.T) {
 				ds, lerr := LoadDownsample(w, tc.in)
 				require.NoError(t, lerr)
 				got, err = ds.Forward(dev, x)
-				want = m.conv("b.conv", xr.padRB(), tc.in, 3, 2, 0)
+				want = m.conv("b.conv", padRB(xr), tc.in, 3, 2, 0)
 			default:
 				us, lerr := LoadUpsample(w, tc.in)
 				require.NoError(t, lerr)
 				got, err = us.Forward(dev, x)
-				want = m.conv("b.conv", xr.upsample(), tc.in, 3, 1, 1)
+				want = m.conv("b.conv", xr.Upsample(), tc.in, 3, 1, 1)
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tensor.Shape{want.n, want.c, want.h, want.w}, got.Shape())
-			assert.LessOrEqual(t, maxRelDiff(want.d, download(t, dev, got)), refTol)
+			assert.Equal(t, tensor.Shape{want.N, want.C, want.H, want.W}, got.Shape())
+			assert.LessOrEqual(t, maxRelDiff(want.D, download(t, dev, got)), refTol)
 		})
 	}
 }
@@ -105,7 +105,7 @@ func TestTinyVAEMatchesReference(t *testing.T) {
 	mom := m.encode("", c, refFrom(img, 1, 3, 16, 12))
 	want := make([]float64, 4*8*6)
 	for i := range want {
-		want[i] = (mom.d[i] - 0.25) * 0.5
+		want[i] = (mom.D[i] - 0.25) * 0.5
 	}
 	gotLat := download(t, dev, lat)
 	assert.LessOrEqual(t, maxRelDiff(want, gotLat), refTol)
@@ -114,9 +114,9 @@ func TestTinyVAEMatchesReference(t *testing.T) {
 	out, err := v.Decode(t.Context(), lat)
 	require.NoError(t, err)
 	require.Equal(t, tensor.Shape{1, 3, 16, 12}, out.Shape())
-	z := refFrom(gotLat, 1, 4, 8, 6).apply(func(x float64) float64 { return x/0.5 + 0.25 })
+	z := refFrom(gotLat, 1, 4, 8, 6).Apply(func(x float64) float64 { return x/0.5 + 0.25 })
 	got := download(t, dev, out)
-	assert.LessOrEqual(t, maxRelDiff(m.decode("", c, z).d, got), refTol)
+	assert.LessOrEqual(t, maxRelDiff(m.decode("", c, z).D, got), refTol)
 	for _, x := range got {
 		require.False(t, math.IsNaN(float64(x)) || math.IsInf(float64(x), 0))
 	}
