@@ -31,7 +31,7 @@ func TestTemplatesLoadAndValidate(t *testing.T) {
 			assert.Contains(t, tpl.Inputs, "prompt", tpl.Name)
 		}
 	}
-	assert.Equal(t, []string{"hires/hires", "img2img/img2img", "inpaint/inpaint", "txt2img/txt2img", "mine"}, names)
+	assert.Equal(t, []string{"hires/hires", "img2img/img2img", "inpaint-model/inpaint-model", "inpaint/inpaint", "txt2img/txt2img", "mine"}, names)
 }
 
 func TestBindRunsTemplate(t *testing.T) {

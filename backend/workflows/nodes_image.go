@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -14,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/imageops"
-	"github.com/dreamlayer/dreamlayer/backend/engine/nn"
-	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 	"github.com/dreamlayer/dreamlayer/backend/pnginfo"
 )
 
@@ -26,81 +25,15 @@ func imageNodes() []NodeSpec {
 	img := InputSpec{Name: "images", Type: TypeImage}
 	scaleModes := []string{"nearest-exact", "bilinear", "area", "bicubic", "lanczos"}
 	return []NodeSpec{
-		{Class: "VAEDecode", Outputs: []Type{TypeImage},
-			Inputs: []InputSpec{{Name: "samples", Type: TypeLatent}, {Name: "vae", Type: TypeVAE}},
-			Run: func(ctx context.Context, rc *RunContext, a Args) ([]any, error) {
-				v, err := vaeOf(a)
-				if err != nil {
-					return nil, err
-				}
-				l := a.Value("samples").(Latent)
-				x, err := rc.Device.Upload(tensor.Shape{l.B, l.C, l.H, l.W}, l.Samples)
-				if err != nil {
-					return nil, err
-				}
-				y, err := v.v.Decode(ctx, x)
-				nn.Free(rc.Device, x)
-				if err != nil {
-					return nil, err
-				}
-				data, err := rc.Device.Download(y)
-				s := y.Shape()
-				nn.Free(rc.Device, y)
-				if err != nil {
-					return nil, err
-				}
-				H, W := s[2], s[3]
-				out := make(Images, l.B)
-				for i := range out {
-					out[i] = imageops.FromSigned(data[i*3*H*W:(i+1)*3*H*W], W, H)
-				}
-				return []any{out}, nil
-			}},
-		{Class: "VAEEncode", Outputs: []Type{TypeLatent},
-			Inputs: []InputSpec{{Name: "pixels", Type: TypeImage}, {Name: "vae", Type: TypeVAE}},
-			Run: func(ctx context.Context, rc *RunContext, a Args) ([]any, error) {
-				v, err := vaeOf(a)
-				if err != nil {
-					return nil, err
-				}
-				imgs := a.Value("pixels").(Images)
-				f := v.v.Factor()
-				var l Latent
-				for _, im := range imgs {
-					// ComfyUI crops to a multiple of the VAE factor, centred.
-					w, h := im.W/f*f, im.H/f*f
-					if w == 0 || h == 0 {
-						return nil, fmt.Errorf("image %dx%d is smaller than %d pixels", im.W, im.H, f)
-					}
-					x0, y0 := (im.W-w)/2, (im.H-h)/2
-					c := imageops.Crop(im, x0, y0, x0+w, y0+h)
-					x, err := rc.Device.Upload(tensor.Shape{1, 3, h, w}, imageops.ToSigned(c))
-					if err != nil {
-						return nil, err
-					}
-					z, err := v.v.Encode(ctx, x, false, nil)
-					nn.Free(rc.Device, x)
-					if err != nil {
-						return nil, err
-					}
-					d, err := rc.Device.Download(z)
-					s := z.Shape()
-					nn.Free(rc.Device, z)
-					if err != nil {
-						return nil, err
-					}
-					if l.B > 0 && (s[2] != l.H || s[3] != l.W) {
-						return nil, errors.New("images of one batch differ in size")
-					}
-					l.Samples = append(l.Samples, d...)
-					l.B, l.C, l.H, l.W = l.B+1, s[1], s[2], s[3]
-				}
-				return []any{l}, nil
-			}},
 		{Class: "LoadImage", Outputs: []Type{TypeImage, TypeMask},
 			Inputs: []InputSpec{{Name: "image", Type: TypeCombo, File: FileImage},
 				{Name: "upload", Type: TypeString, Optional: true}},
 			Run: runLoadImage},
+		{Class: "LoadImageMask", Outputs: []Type{TypeMask},
+			Inputs: []InputSpec{{Name: "image", Type: TypeCombo, File: FileImage},
+				{Name: "channel", Type: TypeCombo, Choices: []string{"alpha", "red", "green", "blue"}},
+				{Name: "upload", Type: TypeString, Optional: true}},
+			Run: runLoadImageMask},
 		{Class: "SaveImage", Outputs: nil, Output: true, NoCache: true,
 			Inputs: []InputSpec{img, {Name: "filename_prefix", Type: TypeString, Optional: true, Default: "DreamLayer"}},
 			Run:    runSaveImage},
@@ -172,14 +105,6 @@ func imageNodes() []NodeSpec {
 	}
 }
 
-func vaeOf(a Args) (vaeValue, error) {
-	v, ok := a.Value("vae").(vaeValue)
-	if !ok || v.v == nil {
-		return vaeValue{}, errors.New("the checkpoint has no VAE: load one with VAELoader")
-	}
-	return v, nil
-}
-
 // scaleImage resizes with the named method; "area" and "lanczos" use the
 // engine's Lanczos filter, the others torch's interpolate modes.
 func scaleImage(im imageops.RGB, w, h int, method string) imageops.RGB {
@@ -226,6 +151,56 @@ func runLoadImage(_ context.Context, rc *RunContext, a Args) ([]any, error) {
 		}
 	}
 	return []any{Images{rgb}, m}, nil
+}
+
+// runLoadImageMask reads one channel of an image as a MASK, as ComfyUI
+// does: the image is taken as straight (non-premultiplied) RGBA, so an
+// opaque image has alpha 1 everywhere, and the alpha channel is inverted
+// (mask = 1 − alpha: transparent pixels are the ones to repaint).
+func runLoadImageMask(_ context.Context, rc *RunContext, a Args) ([]any, error) {
+	path, err := rc.Resolve(FileImage, a.String("image"))
+	if err != nil {
+		return nil, err
+	}
+	img, err := imageops.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	m := imageops.NewMask(b.Dx(), b.Dy())
+	channel := a.String("channel")
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			c := straightAt(img, b.Min.X+x, b.Min.Y+y)
+			var v float32
+			switch channel {
+			case "red":
+				v = float32(c.R) / 0xffff
+			case "green":
+				v = float32(c.G) / 0xffff
+			case "blue":
+				v = float32(c.B) / 0xffff
+			default: // alpha; Validate admitted only the four names
+				v = 1 - float32(c.A)/0xffff
+			}
+			m.Pix[y*b.Dx()+x] = v
+		}
+	}
+	return []any{m}, nil
+}
+
+// straightAt is the non-premultiplied colour at (x, y). Straight images
+// are read directly: converting through color.Color premultiplies, which
+// loses the colour of fully transparent pixels that PIL keeps.
+func straightAt(img image.Image, x, y int) color.NRGBA64 {
+	switch im := img.(type) {
+	case *image.NRGBA:
+		c := im.NRGBAAt(x, y)
+		return color.NRGBA64{R: uint16(c.R) * 0x101, G: uint16(c.G) * 0x101, B: uint16(c.B) * 0x101, A: uint16(c.A) * 0x101}
+	case *image.NRGBA64:
+		return im.NRGBA64At(x, y)
+	}
+	return color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
 }
 
 func hasAlpha(img image.Image) bool {

@@ -75,6 +75,7 @@ func coreNodes() []NodeSpec {
 	}
 	nodes = append(nodes, condNodes()...)
 	nodes = append(nodes, sampleNodes()...)
+	nodes = append(nodes, vaeNodes()...)
 	nodes = append(nodes, imageNodes()...)
 	return nodes
 }

@@ -184,6 +184,12 @@ func ksample(ctx context.Context, rc *RunContext, a Args, o ksOpts) ([]any, erro
 		}
 	}
 	um := &unetRunner{ck: ck, b: l.B, c: l.C, h: l.H, w: l.W}
+	if in := ck.unet.Config.InChannels; in != l.C {
+		if um.extra, err = inpaintExtra(l, in); err != nil {
+			return nil, err
+		}
+		um.extraC = in - l.C
+	}
 	var d sampling.Denoiser = &sampling.ModelDenoiser{
 		Model: um.run, Schedule: ck.schedule, Prediction: prediction(ck), Quantize: true,
 		Scale: a.Float("cfg"), Sigmas: sigmas,
@@ -241,15 +247,57 @@ func (m *maskDenoiser) Denoise(ctx context.Context, x []float32, sigma float64) 
 type unetRunner struct {
 	ck         *checkpoint
 	b, c, h, w int
+	// extra holds an inpainting model's extra channels per item (extraC
+	// of them), appended after the latent's; nil for other models.
+	extra  []float32
+	extraC int
+}
+
+// blankInpaint is the latent of a mid-grey image in SD's scaled latent
+// space, per channel: ComfyUI's blank_inpaint_image_like, the masked image
+// an inpainting model sees when nothing is masked.
+func blankInpaint() [latentChannels]float32 {
+	return [latentChannels]float32{0.8223, -0.6876, 0.6364, 0.1380}
+}
+
+// inpaintExtra builds an inpainting model's extra input as ComfyUI's
+// concat_cond does: per item, the noise mask rounded to 0/1 and the latent
+// itself (VAEEncodeForInpaint's latent of the image with the masked area
+// greyed); without a noise mask, a mask of ones and the blank latent.
+func inpaintExtra(l Latent, inC int) ([]float32, error) {
+	if inC != 2*l.C+1 {
+		return nil, fmt.Errorf("the model takes %d latent channels, the latent has %d", inC, l.C)
+	}
+	plane := l.H * l.W
+	out := make([]float32, 0, l.B*(1+l.C)*plane)
+	for i := range l.B {
+		if l.NoiseMask == nil {
+			blank := blankInpaint()
+			if l.C != len(blank) {
+				return nil, fmt.Errorf("an inpainting model with %d latent channels needs a noise mask (VAEEncodeForInpaint)", l.C)
+			}
+			for range plane {
+				out = append(out, 1)
+			}
+			for c := range l.C {
+				for range plane {
+					out = append(out, blank[c])
+				}
+			}
+			continue
+		}
+		for _, m := range l.NoiseMask {
+			out = append(out, float32(math.RoundToEven(float64(m))))
+		}
+		out = append(out, l.Samples[i*l.C*plane:(i+1)*l.C*plane]...)
+	}
+	return out, nil
 }
 
 func (u *unetRunner) run(ctx context.Context, x []float32, t float64, cond sampling.Cond) ([]float32, error) {
 	conds, ok := cond.(Conditioning)
 	if !ok {
 		return nil, fmt.Errorf("conditioning of type %T", cond)
-	}
-	if u.ck.unet.Config.InChannels != u.c {
-		return nil, fmt.Errorf("the model takes %d latent channels, the latent has %d (inpainting models need VAEEncodeForInpaint, which is not supported)", u.ck.unet.Config.InChannels, u.c)
 	}
 	sigma := u.ck.schedule.TToSigma(t)
 	out := make([]float32, len(x))
@@ -295,7 +343,18 @@ func active(ck *checkpoint, e condEntry, sigma float64) bool {
 
 func (u *unetRunner) once(ctx context.Context, x []float32, t float64, e condEntry) ([]float32, error) {
 	dev := u.ck.dev
-	xt, err := dev.Upload(tensor.Shape{u.b, u.c, u.h, u.w}, x)
+	inC := u.c
+	if u.extraC > 0 {
+		plane := u.h * u.w
+		inC += u.extraC
+		in := make([]float32, 0, u.b*inC*plane)
+		for i := range u.b {
+			in = append(in, x[i*u.c*plane:(i+1)*u.c*plane]...)
+			in = append(in, u.extra[i*u.extraC*plane:(i+1)*u.extraC*plane]...)
+		}
+		x = in
+	}
+	xt, err := dev.Upload(tensor.Shape{u.b, inC, u.h, u.w}, x)
 	if err != nil {
 		return nil, err
 	}
