@@ -3,6 +3,7 @@ module github.com/dreamlayer/dreamlayer
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/sashabaranov/go-openai v1.43.0
 	github.com/stretchr/testify v1.12.1
@@ -11,6 +12,7 @@ require (
 	golang.org/x/image v0.12.0
 	golang.org/x/sys v0.50.0
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1
+	gorgonia.org/cu v0.9.6
 	modernc.org/sqlite v1.62.0
 )
 

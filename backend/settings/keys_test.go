@@ -18,6 +18,7 @@ func TestKeys(t *testing.T) {
 	assert.True(t, slices.IsSorted(keys))
 	assert.Equal(t, []string{
 		"cloud.bflBaseURL", "cloud.ideogramBaseURL", "cloud.openaiBaseURL",
+		"comfyui.servers",
 		"engine.device", "engine.idleTimeoutMinutes", "engine.memoryBudgetGB",
 		"extraModelRoots",
 		"filenamePattern",
@@ -67,6 +68,9 @@ func TestSet(t *testing.T) {
 		{"cloud.openaiBaseURL", " http://127.0.0.1:8080/v1 ", func(t *testing.T, s Settings) {
 			assert.Equal(t, "http://127.0.0.1:8080/v1", s.Cloud.OpenAIBaseURL)
 		}},
+		{"comfyui.servers", " http://gpu-a:8188, https://gpu-b.example/ ", func(t *testing.T, s Settings) {
+			assert.Equal(t, []string{"http://gpu-a:8188", "https://gpu-b.example"}, s.ComfyUI.Servers)
+		}},
 		{"cloud.bflBaseURL", "https://proxy.example/bfl", func(t *testing.T, s Settings) {
 			assert.Equal(t, "https://proxy.example/bfl", s.Cloud.BFLBaseURL)
 		}},
@@ -111,6 +115,8 @@ func TestSetErrors(t *testing.T) {
 		{"generation.cfgScale", "1e400", `generation.cfgScale: "1e400" is not a number`},
 		{"theme", "blue", `theme: "blue" is not one of system, light, dark`},
 		{"outputDir", "relative/out", `outputDir: "relative/out" must be an absolute path`},
+		{"comfyui.servers", "http://a:8188,gpu-b:8188", `comfyui.servers[1]: "gpu-b:8188" must start with http:// or https://`},
+		{"comfyui.servers", "http://a:8188,http://a:8188/", `comfyui.servers[1]: "http://a:8188" repeats comfyui.servers[0]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {

@@ -37,6 +37,15 @@ type Settings struct {
 	Engine     Engine     `json:"engine"`
 	Generation Generation `json:"generation"`
 	Cloud      Cloud      `json:"cloud"`
+	ComfyUI    ComfyUI    `json:"comfyui"`
+}
+
+// ComfyUI lists remote ComfyUI servers that workflow jobs may run on, as
+// extra render capacity.
+type ComfyUI struct {
+	// Servers are base URLs such as "http://gpu-box:8188" (at most
+	// MaxComfyServers, no repeats).
+	Servers []string `json:"servers"`
 }
 
 // Cloud holds overrides for the cloud providers' API roots, for proxies and
@@ -87,6 +96,7 @@ const (
 	MaxIdleTimeoutMinutes          = 1440
 	MaxMemoryBudgetGB              = 4096.0
 	MaxExtraModelRoots             = 64
+	MaxComfyServers                = 16
 	maxTextLen                     = 4096
 )
 
@@ -128,6 +138,7 @@ func Defaults() Settings {
 		Version:         SchemaVersion,
 		Theme:           "system",
 		ExtraModelRoots: []string{},
+		ComfyUI:         ComfyUI{Servers: []string{}},
 		LogLevel:        "info",
 		FilenamePattern: DefaultFilenamePattern,
 		Engine: Engine{
@@ -148,11 +159,15 @@ func Defaults() Settings {
 	}
 }
 
-// clone returns a deep copy, so callers never share the roots slice.
+// clone returns a deep copy, so callers never share the slices.
 func (s Settings) clone() Settings {
 	s.ExtraModelRoots = slices.Clone(s.ExtraModelRoots)
 	if s.ExtraModelRoots == nil {
 		s.ExtraModelRoots = []string{}
+	}
+	s.ComfyUI.Servers = slices.Clone(s.ComfyUI.Servers)
+	if s.ComfyUI.Servers == nil {
+		s.ComfyUI.Servers = []string{}
 	}
 	return s
 }
@@ -183,6 +198,15 @@ func (s Settings) normalise() Settings {
 		}
 	}
 	s.ExtraModelRoots = roots
+	// Blank entries are dropped and a trailing slash is not part of a
+	// server's identity; repeats stay for Validate to name.
+	servers := make([]string, 0, len(s.ComfyUI.Servers))
+	for _, u := range s.ComfyUI.Servers {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			servers = append(servers, u)
+		}
+	}
+	s.ComfyUI.Servers = servers
 	return s
 }
 
@@ -291,6 +315,18 @@ func (s Settings) Validate() error {
 		if c.v != "" {
 			if msg := checkBaseURL(c.v); msg != "" {
 				add(c.field, "%q %s", short(c.v), msg)
+			}
+		}
+	}
+	if len(s.ComfyUI.Servers) > MaxComfyServers {
+		add("comfyui.servers", "%d servers is more than the limit of %d", len(s.ComfyUI.Servers), MaxComfyServers)
+	} else {
+		for i, u := range s.ComfyUI.Servers {
+			field := fmt.Sprintf("comfyui.servers[%d]", i)
+			if msg := checkBaseURL(u); msg != "" {
+				add(field, "%q %s", short(u), msg)
+			} else if j := slices.Index(s.ComfyUI.Servers, u); j < i {
+				add(field, "%q repeats comfyui.servers[%d]", short(u), j)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -41,6 +42,17 @@ func TestValidate(t *testing.T) {
 		{"cloud URL no host", func(s *Settings) { s.Cloud.BFLBaseURL = "https:///v1" }, `cloud.bflBaseURL: "https:///v1" has no host`},
 		{"cloud URL with user", func(s *Settings) { s.Cloud.OpenAIBaseURL = "https://sk:x@h/v1" }, `cloud.openaiBaseURL: "https://sk:x@h/v1" must not contain a user name or password`},
 		{"cloud URL with query", func(s *Settings) { s.Cloud.OpenAIBaseURL = "https://h/v1?key=1" }, `cloud.openaiBaseURL: "https://h/v1?key=1" must not have a query or fragment`},
+		{"comfyui servers", func(s *Settings) {
+			s.ComfyUI.Servers = []string{"http://gpu-box:8188", "https://comfy.example/proxy"}
+		}, ""},
+		{"comfyui server not http", func(s *Settings) { s.ComfyUI.Servers = []string{"gpu-box:8188"} }, `comfyui.servers[0]: "gpu-box:8188" must start with http:// or https://`},
+		{"comfyui server relative", func(s *Settings) { s.ComfyUI.Servers = []string{"http://a:1", "/comfy"} }, `comfyui.servers[1]: "/comfy" must start with http:// or https://`},
+		{"comfyui server repeated", func(s *Settings) { s.ComfyUI.Servers = []string{"http://a:1", "http://b:1", "http://a:1"} }, `comfyui.servers[2]: "http://a:1" repeats comfyui.servers[0]`},
+		{"too many comfyui servers", func(s *Settings) {
+			for i := range MaxComfyServers + 1 {
+				s.ComfyUI.Servers = append(s.ComfyUI.Servers, fmt.Sprintf("http://h%d:8188", i))
+			}
+		}, "comfyui.servers: 17 servers is more than the limit of 16"},
 		{"bad theme", func(s *Settings) { s.Theme = "blue" }, `theme: "blue" is not one of system, light, dark`},
 		{"bad log level", func(s *Settings) { s.LogLevel = "trace" }, `logLevel: "trace" is not one of debug, info, warn, error`},
 		{"absolute models root", func(s *Settings) { s.ModelsRoot = ap("srv", "models") }, ""},
@@ -131,6 +143,13 @@ func TestNormalise(t *testing.T) {
 	assert.Equal(t, ap("srv", "models"), n.ModelsRoot)
 	assert.Equal(t, []string{ap("a"), ap("b", "c")}, n.ExtraModelRoots)
 	assert.Equal(t, input, s.ExtraModelRoots, "input slice untouched")
+
+	s.ComfyUI.Servers = []string{" http://a:8188/ ", "", "http://b:8188"}
+	n = s.normalise()
+	assert.Equal(t, []string{"http://a:8188", "http://b:8188"}, n.ComfyUI.Servers)
+	assert.Equal(t, " http://a:8188/ ", s.ComfyUI.Servers[0], "input slice untouched")
+	s.ComfyUI.Servers = []string{"http://a:8188/", "http://a:8188"}
+	assert.ErrorContains(t, s.normalise().Validate(), "repeats", "a trailing slash does not make a second server")
 }
 
 func TestFilenamePatternIsNormalisedAndValidated(t *testing.T) {
