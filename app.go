@@ -19,6 +19,7 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/prompts"
 	"github.com/dreamlayer/dreamlayer/backend/secrets"
 	"github.com/dreamlayer/dreamlayer/backend/settings"
+	"github.com/dreamlayer/dreamlayer/backend/stats"
 	"github.com/dreamlayer/dreamlayer/backend/studio"
 	"github.com/dreamlayer/dreamlayer/backend/version"
 )
@@ -224,3 +225,13 @@ func (a *App) ClearFinishedJobs() error {
 
 // CancelJob cancels a queued or running job.
 func (a *App) CancelJob(id string) error { return a.studio.Jobs.Cancel(id) }
+
+// MoveJob puts a queued job at place toIndex (0 starts next) among its
+// provider's queued jobs; running and finished jobs cannot move.
+func (a *App) MoveJob(id string, toIndex int) error { return a.studio.Jobs.Move(id, toIndex) }
+
+// GetStats summarises the jobs of the last rangeHours hours (0: all time)
+// for the Stats page.
+func (a *App) GetStats(rangeHours int) (stats.Summary, error) {
+	return a.studio.Stats.Summary(a.ctx, rangeHours)
+}

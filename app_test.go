@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/dreamlayer/dreamlayer/backend/events"
 	"github.com/dreamlayer/dreamlayer/backend/generation"
+	"github.com/dreamlayer/dreamlayer/backend/jobs"
 	"github.com/dreamlayer/dreamlayer/backend/paths"
 	"github.com/dreamlayer/dreamlayer/backend/studio"
 )
@@ -175,4 +178,37 @@ func TestAppCloudModelsUnlockWithAKey(t *testing.T) {
 	}
 	_, err = app.TestKey("nosuch")
 	assert.Error(t, err)
+}
+
+func TestAppStatsFromHistory(t *testing.T) {
+	app, _, _ := newTestApp(t)
+	empty, err := app.GetStats(24)
+	require.NoError(t, err)
+	assert.Zero(t, empty.Jobs)
+
+	// Two finished jobs, 4 s and 8 s for one image each, a minute ago.
+	start := time.Now().Add(-time.Minute)
+	for i, secs := range []int{4, 8} {
+		fin := start.Add(time.Duration(secs) * time.Second)
+		require.NoError(t, app.studio.History.RecordJob(t.Context(), jobs.Job{
+			ID: fmt.Sprintf("j%d", i), State: jobs.Done, CreatedAt: start, StartedAt: &start, FinishedAt: &fin,
+			Request: jobs.Request{Provider: "local", Model: "/m/tiny.safetensors"},
+			Outputs: []jobs.Output{{Path: fmt.Sprintf("/o/%d.png", i), Width: 64, Height: 64}},
+		}))
+	}
+	s, err := app.GetStats(24)
+	require.NoError(t, err)
+	assert.Equal(t, 2, s.Jobs)
+	assert.Equal(t, 1.0, s.Outcomes.SuccessRate)
+	assert.InDelta(t, 6, s.ImageSeconds.Overall.Median, 1e-9)
+	require.Len(t, s.ImageSeconds.ByModel, 1)
+	assert.Equal(t, "tiny", s.ImageSeconds.ByModel[0].Label)
+
+	_, err = app.GetStats(-1)
+	require.Error(t, err)
+}
+
+func TestAppMoveJobErrors(t *testing.T) {
+	app, _, _ := newTestApp(t)
+	require.ErrorIs(t, app.MoveJob("nope", 0), jobs.ErrNotFound)
 }

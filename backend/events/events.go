@@ -7,6 +7,9 @@ const (
 	CatalogChanged = "catalog:changed"
 	// JobsChanged carries a jobs.Job whose state changed.
 	JobsChanged = "jobs:changed"
+	// JobsReordered carries a jobs.Reorder: the queued jobs of one provider
+	// in their new start order, after a move.
+	JobsReordered = "jobs:reordered"
 	// JobsProgress carries a jobs.Progress for a running job.
 	JobsProgress = "jobs:progress"
 	// SettingsChanged carries the new settings.Settings.

@@ -7,4 +7,5 @@
 // The queue owns job state: it publishes every state change (events.JobsChanged)
 // and a throttled progress stream (events.JobsProgress) through an injected
 // Emitter, and hands every state change to a Recorder (the history database).
+// Queue.Move changes where a queued job waits in its lane (events.JobsReordered).
 package jobs

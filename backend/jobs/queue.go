@@ -58,6 +58,10 @@ type Queue struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
+	// moveMu serialises Move calls from the change to the event, so
+	// JobsReordered events leave in the order the moves happened.
+	moveMu sync.Mutex
+
 	mu       sync.Mutex
 	closed   bool
 	lanes    map[string]*lane
@@ -150,7 +154,7 @@ func (q *Queue) Submit(ctx context.Context, req Request) (Job, error) {
 	q.seq++
 	now := q.now()
 	req.Params = maps.Clone(req.Params)
-	e := &entry{seq: q.seq, lane: l, job: Job{ID: newID(now), Request: req, State: Queued, CreatedAt: now}}
+	e := &entry{seq: q.seq, lane: l, job: Job{ID: newID(now), Request: req, State: Queued, CreatedAt: now, Order: q.seq}}
 	e.job.Progress.JobID = e.job.ID
 	snap := e.job.clone()
 	q.mu.Unlock()

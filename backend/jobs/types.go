@@ -37,6 +37,9 @@ var (
 	ErrFinished = errors.New("job already finished")
 	// ErrClosed: the queue was closed.
 	ErrClosed = errors.New("job queue closed")
+	// ErrNotQueued: Move was called on a job that already started or
+	// finished; only queued jobs can change place.
+	ErrNotQueued = errors.New("job is not queued")
 )
 
 // Request is what the user asked for. Provider-specific settings (steps,
@@ -85,6 +88,25 @@ type Job struct {
 	CreatedAt  time.Time  `json:"createdAt"`
 	StartedAt  *time.Time `json:"startedAt,omitempty"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Order sorts the queued jobs of one provider in the order they will
+	// start (smaller first). Jobs get increasing values when submitted and
+	// Queue.Move permutes them; once a job runs the value no longer means
+	// anything. Jobs of different providers compare by submission order
+	// unless moved, which is only a display order: lanes run independently.
+	Order uint64 `json:"order"`
+}
+
+// Reorder is the payload of events.JobsReordered: the queued jobs of one
+// provider, in the order they will start, with their new Order values.
+type Reorder struct {
+	Provider string      `json:"provider"`
+	Jobs     []Placement `json:"jobs"`
+}
+
+// Placement is one queued job's place after a Move.
+type Placement struct {
+	ID    string `json:"id"`
+	Order uint64 `json:"order"`
 }
 
 // clone returns a copy of j that shares no maps or slices with it, so a

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
 	"github.com/dreamlayer/dreamlayer/backend/engine/worker"
@@ -31,6 +32,9 @@ type Provider struct {
 	w    Worker
 	opts ProviderOptions
 	log  *slog.Logger
+	// readProc samples a worker process (a seam for tests): /proc on
+	// Linux, nothing elsewhere.
+	readProc func(pid int) (procStat, error)
 }
 
 var _ jobs.Provider = (*Provider)(nil)
@@ -41,7 +45,7 @@ func NewProvider(w Worker, opts ProviderOptions) *Provider {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Provider{w: w, opts: opts, log: log}
+	return &Provider{w: w, opts: opts, log: log, readProc: readProcStat}
 }
 
 // Name implements jobs.Provider.
@@ -61,6 +65,14 @@ func (p *Provider) Run(ctx context.Context, job jobs.Job, report func(jobs.Progr
 	}
 	req.OutputDir = p.opts.OutputDir()
 	batches := max(req.BatchCount, 1)
+	// A worker the app can observe is measured while the job runs: its
+	// device, peak resident memory and CPU time go into each output's
+	// metadata for the stats page. VRAM would need the CUDA worker to
+	// report it over the protocol; it does not yet.
+	var m *meter
+	if info, ok := p.w.(ProcessInfo); ok {
+		m = startMeter(info, p.readProc, usageInterval)
+	}
 	res, err := p.w.Generate(ctx, job.ID, req, func(wp worker.Progress) {
 		jp := jobs.Progress{Step: wp.Step, Total: wp.Total, Message: stageMessage(wp.Stage, wp.Batch, batches)}
 		if len(wp.PreviewPNG) > 0 {
@@ -68,12 +80,19 @@ func (p *Provider) Run(ctx context.Context, job jobs.Job, report func(jobs.Progr
 		}
 		report(jp)
 	})
+	var used map[string]any
+	if m != nil {
+		if u, ok := m.finish(); ok {
+			used = u.metadata()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	outs := make([]jobs.Output, 0, len(res.Images))
 	for _, img := range res.Images {
 		md := map[string]any{"parameters": img.Parameters, "steps": res.Steps, "timings": res.Timings}
+		maps.Copy(md, used)
 		if img.Subseed != 0 {
 			md["subseed"] = img.Subseed
 		}

@@ -133,6 +133,19 @@ func (s *Supervisor) Running() (worker.Hello, bool) {
 	return s.proc.hello, true
 }
 
+var _ ProcessInfo = (*Supervisor)(nil)
+
+// Process implements ProcessInfo: the running worker's pid and the device
+// it was started for ("cpu" or "cuda").
+func (s *Supervisor) Process() (pid int, device string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil || !s.proc.alive() || s.proc.cmd.Process == nil {
+		return 0, "", false
+	}
+	return s.proc.cmd.Process.Pid, s.proc.device, true
+}
+
 // Generate implements Worker.
 func (s *Supervisor) Generate(ctx context.Context, jobID string, req pipeline.Request, progress func(worker.Progress)) (worker.Result, error) {
 	if progress == nil {

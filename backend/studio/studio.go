@@ -25,6 +25,7 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/providers/httpx"
 	"github.com/dreamlayer/dreamlayer/backend/secrets"
 	"github.com/dreamlayer/dreamlayer/backend/settings"
+	"github.com/dreamlayer/dreamlayer/backend/stats"
 )
 
 // Options says how to build a Studio. Zero values pick the real thing.
@@ -59,6 +60,8 @@ type Studio struct {
 	// Generation turns the Generate pages' requests into jobs.
 	Generation *generation.Service
 	Prompts    *prompts.Generator
+	// Stats answers the Stats page from the history database.
+	Stats *stats.Service
 }
 
 // Open resolves the folders, loads settings and opens every service. The
@@ -163,6 +166,7 @@ func Open(opts Options) (*Studio, error) {
 	s.Gallery = gallery.New(s.History, opener, emitter, log)
 	s.Styles = prompts.NewStyleStore(filepath.Join(layout.ConfigDir, "styles.json"))
 	s.Prompts = prompts.NewGenerator()
+	s.Stats = stats.New(s.History, stats.Options{})
 	if notice := store.Notice(); notice != "" {
 		log.Warn("settings", "notice", notice)
 	}

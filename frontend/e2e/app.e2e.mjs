@@ -24,12 +24,15 @@ describe('DreamLayer in a browser against the real backend', () => {
 
   test('every page opens from the navigation', async () => {
     const page = await openPage(browser);
-    for (const name of ['generate', 'gallery', 'pnginfo', 'models', 'settings']) {
+    for (const name of ['generate', 'gallery', 'pnginfo', 'models', 'stats', 'settings']) {
       await page.getByTestId(`nav-${name}`).click();
       await page.getByTestId(`page-${name}`).waitFor({ timeout: 10_000 });
     }
     await page.getByTestId('nav-gallery').click();
     await page.getByTestId('gallery-empty').waitFor({ timeout: 10_000 });
+    // A fresh history: the Stats page answers from the real database with nothing yet.
+    await page.getByTestId('nav-stats').click();
+    await page.getByTestId('stats-empty').waitFor({ timeout: 10_000 });
     assert.deepEqual(page.pageErrors, []);
     await page.close();
   });

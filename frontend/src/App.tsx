@@ -10,12 +10,14 @@ import { GeneratePage } from '@/pages/GeneratePage'
 import { ModelsPage } from '@/pages/ModelsPage'
 import { PngInfoPage } from '@/pages/PngInfoPage'
 import { SettingsPage } from '@/pages/SettingsPage'
+import { StatsPage } from '@/pages/StatsPage'
 
 const TITLES: Record<Route, { title: string; subtitle: string }> = {
   generate: { title: 'Generate', subtitle: 'Make images on this computer' },
   pnginfo: { title: 'PNG Info', subtitle: 'Read the parameters stored in an image' },
   models: { title: 'Models', subtitle: 'Checkpoints, LoRA and everything else in your models folders' },
   gallery: { title: 'Gallery', subtitle: 'Every image you have made' },
+  stats: { title: 'Stats', subtitle: 'How fast, how reliable, how much memory' },
   settings: { title: 'Settings', subtitle: 'Folders, keys and defaults' },
 }
 
@@ -27,6 +29,8 @@ function Page({ route }: { route: Route }) {
       return <PngInfoPage />
     case 'gallery':
       return <GalleryPage />
+    case 'stats':
+      return <StatsPage />
     case 'settings':
       return <SettingsPage />
     default:

@@ -1,11 +1,11 @@
 import * as DialogPrimitive from '@radix-ui/react-dialog'
-import { Ban, CheckCircle2, CircleDashed, ListTodo, Loader2, Trash2, X, XCircle } from 'lucide-react'
+import { ArrowDown, ArrowUp, Ban, CheckCircle2, CircleDashed, ListTodo, Loader2, Trash2, X, XCircle } from 'lucide-react'
 import { Badge, type BadgeTone } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { Tip } from '@/components/ui/tooltip'
 import type { Job, JobState } from '@/lib/types'
 import { cn } from '@/lib/utils'
-import { activeCount, isLive, progressOf, useJobsStore } from '@/stores/jobs'
+import { activeCount, isLive, lanePlace, progressOf, queuedInOrder, useJobsStore } from '@/stores/jobs'
 import { progressText } from './generate/OutputPane'
 
 const STATE: Record<JobState, { label: string; tone: BadgeTone; icon: typeof Loader2 }> = {
@@ -20,6 +20,28 @@ function duration(job: Job): string {
   if (!job.startedAt || !job.finishedAt) return ''
   const s = (new Date(job.finishedAt).getTime() - new Date(job.startedAt).getTime()) / 1000
   return Number.isFinite(s) && s >= 0 ? `${s < 10 ? s.toFixed(1) : Math.round(s)} s` : ''
+}
+
+/** Up and down arrows for a queued job: one place within its provider's queue. */
+function MoveButtons({ job }: { job: Job }) {
+  const move = useJobsStore((s) => s.move)
+  const index = useJobsStore((s) => lanePlace(s.jobs, job).index)
+  const count = useJobsStore((s) => lanePlace(s.jobs, job).count)
+  if (index < 0 || count < 2) return null
+  return (
+    <>
+      <Tip label="Start earlier">
+        <Button variant="ghost" size="icon-sm" className="-my-1 size-6" disabled={index === 0} onClick={() => void move(job.id, index - 1)} aria-label="Move up" data-testid="queue-move-up">
+          <ArrowUp />
+        </Button>
+      </Tip>
+      <Tip label="Start later">
+        <Button variant="ghost" size="icon-sm" className="-my-1 size-6" disabled={index === count - 1} onClick={() => void move(job.id, index + 1)} aria-label="Move down" data-testid="queue-move-down">
+          <ArrowDown />
+        </Button>
+      </Tip>
+    </>
+  )
 }
 
 function JobRow({ job }: { job: Job }) {
@@ -44,11 +66,14 @@ function JobRow({ job }: { job: Job }) {
             {duration(job) && ` · ${duration(job)}`}
           </span>
           {live && (
-            <Tip label="Cancel">
-              <Button variant="ghost" size="icon-sm" className="-my-1 ml-auto size-6" onClick={() => void cancel(job.id)} aria-label="Cancel job" data-testid="queue-cancel">
-                <X />
-              </Button>
-            </Tip>
+            <div className="-my-1 ml-auto flex items-center">
+              {job.state === 'queued' && <MoveButtons job={job} />}
+              <Tip label="Cancel">
+                <Button variant="ghost" size="icon-sm" className="-my-1 size-6" onClick={() => void cancel(job.id)} aria-label="Cancel job" data-testid="queue-cancel">
+                  <X />
+                </Button>
+              </Tip>
+            </div>
           )}
         </div>
         <p className="mt-1 truncate text-[12.5px]" title={r?.prompt}>
@@ -89,8 +114,8 @@ export function QueuePanel({ open, onOpenChange }: { open: boolean; onOpenChange
   const jobs = useJobsStore((s) => s.jobs)
   const clearFinished = useJobsStore((s) => s.clearFinished)
   const live = jobs.filter((j) => isLive(j.state))
-  // Running first, then queued in order; finished newest first.
-  const ordered = [...live.filter((j) => j.state === 'running'), ...live.filter((j) => j.state === 'queued')]
+  // Running first, then queued in the order they will start; finished newest first.
+  const ordered = [...live.filter((j) => j.state === 'running'), ...queuedInOrder(live)]
   const finished = jobs.filter((j) => !isLive(j.state)).reverse()
   return (
     <DialogPrimitive.Root open={open} onOpenChange={onOpenChange}>

@@ -1,4 +1,4 @@
-import { Boxes, FileSearch, Images, Settings, Sparkles, type LucideIcon } from 'lucide-react'
+import { BarChart3, Boxes, FileSearch, Images, Settings, Sparkles, type LucideIcon } from 'lucide-react'
 import type { Route } from '@/hooks/useHashRoute'
 import { cn } from '@/lib/utils'
 import { useAppStore } from '@/stores/app'
@@ -17,6 +17,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { route: 'gallery', label: 'Gallery', icon: Images },
   { route: 'pnginfo', label: 'PNG Info', icon: FileSearch },
   { route: 'models', label: 'Models', icon: Boxes },
+  { route: 'stats', label: 'Stats', icon: BarChart3 },
   { route: 'settings', label: 'Settings', icon: Settings },
 ]
 

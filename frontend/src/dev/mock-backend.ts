@@ -6,7 +6,7 @@
 // URL switches: ?mock=empty (no models or images), ?theme=light|dark,
 // ?keychain=off (keychain unavailable).
 import { EVENTS } from '@/lib/events'
-import type { GenerateRequest, Job, KeyStatus, Model, OutputItem, Settings, Style } from '@/lib/types'
+import type { GenerateRequest, Job, KeyStatus, Model, OutputItem, Settings, StatSpread, StatsSummary, Style } from '@/lib/types'
 
 type Callback = (...data: unknown[]) => void
 
@@ -280,6 +280,18 @@ export function installMockBackend(): void {
       jobs = jobs.filter((j) => j.state === 'queued' || j.state === 'running')
       return delay(undefined)
     },
+    MoveJob: (id: string, toIndex: number) => {
+      const lane = jobs.filter((j) => j.state === 'queued').sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
+      const job = lane.find((j) => j.id === id)
+      if (!job) return Promise.reject(`move job ${id}: job is not queued`)
+      const orders = lane.map((j) => j.order ?? 0)
+      const next = lane.filter((j) => j !== job)
+      next.splice(Math.min(toIndex, next.length), 0, job)
+      next.forEach((j, i) => (j.order = orders[i]))
+      emit(EVENTS.jobsReordered, { provider: 'local', jobs: next.map((j) => ({ id: j.id, order: j.order })) })
+      return delay(undefined)
+    },
+    GetStats: (rangeHours: number) => delay(mockStats(rangeHours)),
     Generate: (req: GenerateRequest) => {
       if (!req.model) return Promise.reject('model: choose a checkpoint')
       const job: Job = {
@@ -362,5 +374,56 @@ export function installMockBackend(): void {
   if (!empty) {
     // Show a notice after start, as the backend does for a repaired settings file.
     setTimeout(() => emit(EVENTS.appNotice, { level: 'info', message: 'Development mode: sample data from src/dev/mock-backend.ts' }), 900)
+  }
+}
+
+function spread(label: string, count: number, min: number, p25: number, median: number, p75: number, max: number): StatSpread {
+  return { label, count, min, p25, median, p75, max, mean: (min + 2 * median + max) / 4 }
+}
+
+/** Sample stats for the dev page: a week of local and cloud jobs. */
+function mockStats(rangeHours: number): StatsSummary {
+  const now = Date.now()
+  const hours = rangeHours || 24 * 30
+  const bucketSeconds = hours <= 48 ? 3600 : 86400
+  const n = Math.min(60, Math.ceil((hours * 3600) / bucketSeconds))
+  const start = now - n * bucketSeconds * 1000
+  const buckets = Array.from({ length: n }, (_, i) => ({
+    start: new Date(start + i * bucketSeconds * 1000).toISOString(),
+    done: (i * 7) % 11,
+    failed: i % 9 === 4 ? 1 : 0,
+    cancelled: i % 6 === 2 ? 1 : 0,
+  }))
+  const done = buckets.reduce((a, b) => a + b.done, 0)
+  const failed = buckets.reduce((a, b) => a + b.failed, 0)
+  const cancelled = buckets.reduce((a, b) => a + b.cancelled, 0)
+  return {
+    since: rangeHours ? new Date(now - rangeHours * 3600_000).toISOString() : undefined,
+    until: new Date(now).toISOString(),
+    jobs: done + failed + cancelled,
+    images: done * 2,
+    outcomes: { done, failed, cancelled, successRate: done / Math.max(1, done + failed) },
+    timeline: { start: new Date(start).toISOString(), bucketSeconds, buckets },
+    imageSeconds: {
+      overall: spread('all', done, 2.1, 4.8, 7.9, 14.2, 41),
+      byModel: [spread('dreamshaper_8', 41, 3.2, 5.1, 6.4, 8.8, 19), spread('juggernautXL', 17, 9.5, 13, 16.2, 21, 41), spread('dall-e-3', 6, 8, 10.5, 12.1, 14, 18)],
+      bySize: [spread('512×768', 35, 3.2, 4.9, 6.1, 8, 16), spread('1024×1024', 29, 8, 11.4, 14.8, 19.5, 41)],
+      byDevice: [spread('cuda', 44, 2.1, 4.5, 6.9, 12.5, 27), spread('cpu', 14, 28, 33, 36, 39, 41), spread('openai', 6, 8, 10.5, 12.1, 14, 18)],
+    },
+    responseSeconds: [spread('openai', 6, 8, 10.5, 12.1, 14, 18), spread('ideogram', 4, 5.5, 6.2, 7, 9.1, 11)],
+    resources: [
+      {
+        device: 'cuda',
+        peakRamBytes: spread('ram', 44, 3.1 * GB, 3.4 * GB, 3.6 * GB, 4.2 * GB, 6.8 * GB),
+        peakVramBytes: spread('vram', 44, 4.2 * GB, 5.1 * GB, 5.6 * GB, 7.9 * GB, 9.4 * GB),
+        cpuCores: spread('cpu', 44, 0.9, 1.1, 1.2, 1.4, 2.2),
+      },
+      {
+        device: 'cpu',
+        peakRamBytes: spread('ram', 14, 5.2 * GB, 5.8 * GB, 6.1 * GB, 7.4 * GB, 11 * GB),
+        peakVramBytes: spread('vram', 0, 0, 0, 0, 0, 0),
+        cpuCores: spread('cpu', 14, 9.8, 12.6, 14.1, 15.2, 15.8),
+      },
+    ],
   }
 }

@@ -23,6 +23,7 @@ import type {
   PromptPair,
   Provider,
   Settings,
+  StatsSummary,
   Style,
   Theme,
   TokenCount,
@@ -57,6 +58,8 @@ export interface Bindings {
   ListJobs(): Promise<Job[]>
   CancelJob(id: string): Promise<void>
   ClearFinishedJobs(): Promise<void>
+  MoveJob(id: string, toIndex: number): Promise<void>
+  GetStats(rangeHours: number): Promise<StatsSummary>
   Generate(req: GenerateRequest): Promise<Job>
   CountTokens(text: string): Promise<TokenCount>
   /** Stores an image in the app's cache; Go's []byte arrives as base64. Returns the file's path. */
@@ -111,6 +114,8 @@ export const api = {
   listJobs: () => call(() => bound.ListJobs()),
   cancelJob: (id: string) => call(() => bound.CancelJob(id)),
   clearFinishedJobs: () => call(() => bound.ClearFinishedJobs()),
+  moveJob: (id: string, toIndex: number) => call(() => bound.MoveJob(id, toIndex)),
+  getStats: (rangeHours: number) => call(() => bound.GetStats(rangeHours)),
   generate: (req: GenerateRequest) => call(() => bound.Generate(req)),
   countTokens: (text: string) => call(() => bound.CountTokens(text)),
   saveUpload: (name: string, dataBase64: string) => call(() => bound.SaveUpload(name, dataBase64)),

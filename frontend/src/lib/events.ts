@@ -4,6 +4,7 @@ export const EVENTS = {
   catalogChanged: 'catalog:changed',
   jobsChanged: 'jobs:changed',
   jobsProgress: 'jobs:progress',
+  jobsReordered: 'jobs:reordered',
   settingsChanged: 'settings:changed',
   galleryChanged: 'gallery:changed',
   appNotice: 'app:notice',

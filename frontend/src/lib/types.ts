@@ -219,6 +219,61 @@ export interface Job {
   createdAt?: string
   startedAt?: string
   finishedAt?: string
+  /** Sorts one provider's queued jobs in the order they will start (smaller first). */
+  order?: number
+}
+
+/** Payload of jobs:reordered: one provider's queued jobs in their new start order. */
+export interface JobsReorder {
+  provider: string
+  jobs: { id: string; order: number }[]
+}
+
+/** Five-number summary of one group (seconds, bytes or cores, by context). */
+export interface StatSpread {
+  label: string
+  count: number
+  min: number
+  p25: number
+  median: number
+  p75: number
+  max: number
+  mean: number
+}
+
+export interface StatOutcomes {
+  done: number
+  failed: number
+  cancelled: number
+  /** done / (done + failed); cancelled jobs did not fail. */
+  successRate: number
+}
+
+export interface StatBucket {
+  start: string
+  done: number
+  failed: number
+  cancelled: number
+}
+
+export interface StatResources {
+  device: string
+  peakRamBytes: StatSpread
+  peakVramBytes: StatSpread
+  cpuCores: StatSpread
+}
+
+/** What the Stats page shows for one time range (Go stats.Summary). */
+export interface StatsSummary {
+  since?: string
+  until: string
+  jobs: number
+  images: number
+  outcomes: StatOutcomes
+  timeline: { start: string; bucketSeconds: number; buckets: StatBucket[] }
+  imageSeconds: { overall: StatSpread; byModel: StatSpread[]; bySize: StatSpread[]; byDevice: StatSpread[] }
+  responseSeconds: StatSpread[]
+  resources: StatResources[]
 }
 
 export type GenerateMode = 'txt2img' | 'img2img' | 'inpaint'

@@ -2,7 +2,7 @@ import { create } from 'zustand'
 import { api, onEvent } from '@/lib/api'
 import { EVENTS } from '@/lib/events'
 import { notify } from '@/lib/notify'
-import type { Job, JobProgress, JobState } from '@/lib/types'
+import type { Job, JobProgress, JobsReorder, JobState } from '@/lib/types'
 import { errorMessage } from '@/lib/utils'
 
 export interface JobsState {
@@ -14,8 +14,11 @@ export interface JobsState {
   load: () => Promise<void>
   cancel: (id: string) => Promise<void>
   clearFinished: () => Promise<void>
+  /** Puts a queued job at place toIndex (0 starts next) among its provider's queued jobs. */
+  move: (id: string, toIndex: number) => Promise<void>
   applyJob: (job: Job) => void
   applyProgress: (p: JobProgress) => void
+  applyReorder: (r: JobsReorder) => void
   listen: () => () => void
 }
 
@@ -33,6 +36,18 @@ export function isLive(state: JobState | string): boolean {
 /** Jobs not yet finished, for the queue badge. */
 export function activeCount(jobs: Job[]): number {
   return jobs.filter((j) => isLive(j.state)).length
+}
+
+/** Queued jobs in the order they will start: by order within a provider; providers interleave by submission. */
+export function queuedInOrder(jobs: Job[]): Job[] {
+  return jobs.filter((j) => j.state === 'queued').sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
+}
+
+/** A queued job's place among its own provider's queued jobs, and how many there are. */
+export function lanePlace(jobs: Job[], job: Job): { index: number; count: number } {
+  const provider = job.request?.provider ?? ''
+  const lane = queuedInOrder(jobs).filter((j) => (j.request?.provider ?? '') === provider)
+  return { index: lane.findIndex((j) => j.id === job.id), count: lane.length }
 }
 
 /** The progress to show for a job: the latest event, else what the job itself carries. */
@@ -74,6 +89,13 @@ export const useJobsStore = create<JobsState>()((set, get) => ({
       notify.error(`Could not clear finished jobs: ${errorMessage(e)}`)
     }
   },
+  move: async (id, toIndex) => {
+    try {
+      await api.moveJob(id, toIndex)
+    } catch (e) {
+      notify.error(`Could not move the job: ${errorMessage(e)}`)
+    }
+  },
   applyJob: (job) => {
     const jobs = get().jobs
     const i = jobs.findIndex((j) => j.id === job.id)
@@ -84,8 +106,13 @@ export const useJobsStore = create<JobsState>()((set, get) => ({
     const next = p.preview || !prev?.preview ? p : { ...p, preview: prev.preview }
     set({ progress: { ...get().progress, [p.jobId]: next } })
   },
+  applyReorder: (r) => {
+    const orders = new Map(r.jobs.map((p) => [p.id, p.order]))
+    set({ jobs: get().jobs.map((j) => (orders.has(j.id) ? { ...j, order: orders.get(j.id) } : j)) })
+  },
   listen: () => {
     const offs = [
+      onEvent<JobsReorder>(EVENTS.jobsReordered, (r) => get().applyReorder(r)),
       onEvent<Job>(EVENTS.jobsChanged, (j) => get().applyJob(j)),
       onEvent<JobProgress>(EVENTS.jobsProgress, (p) => get().applyProgress(p)),
     ]

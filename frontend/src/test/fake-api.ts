@@ -3,8 +3,9 @@
 // override per call, and drive with emit() as Go would.
 import { vi } from 'vitest'
 import type { EventName } from '@/lib/events'
-import type { CloudModel, GenerateRequest, KeyTest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, Style, Theme } from '@/lib/types'
-import { makeKeyState, makeSettings } from './fixtures'
+import { EVENTS } from '@/lib/events'
+import type { CloudModel, GenerateRequest, KeyTest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, StatsSummary, Style, Theme } from '@/lib/types'
+import { makeKeyState, makeSettings, makeStats } from './fixtures'
 
 export interface FakeBackend {
   settings: Settings
@@ -16,6 +17,8 @@ export interface FakeBackend {
   cloudModels: CloudModel[]
   /** Answers of testKey per provider; a provider not listed answers "invalid". */
   keyTests: Partial<Record<Provider, KeyTest>>
+  /** What getStats answers, whatever the range. */
+  stats: StatsSummary
   listeners: Map<string, Set<(payload: unknown) => void>>
 }
 
@@ -28,6 +31,7 @@ export const backend: FakeBackend = {
   jobs: [],
   cloudModels: [],
   keyTests: {},
+  stats: makeStats(),
   listeners: new Map(),
 }
 
@@ -104,6 +108,20 @@ export const api = {
   clearFinishedJobs: vi.fn(async () => {
     backend.jobs = backend.jobs.filter((j) => j.state === 'queued' || j.state === 'running')
   }),
+  moveJob: vi.fn(async (id: string, toIndex: number) => {
+    // As Go does: permute the lane's order values and announce the new order.
+    const job = backend.jobs.find((j) => j.id === id)
+    if (!job) throw new BackendError(`move job ${id}: job not found`)
+    if (job.state !== 'queued') throw new BackendError(`move job ${id} (${job.state}): job is not queued`)
+    const provider = job.request?.provider ?? ''
+    const lane = backend.jobs.filter((j) => j.state === 'queued' && (j.request?.provider ?? '') === provider).sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
+    const orders = lane.map((j) => j.order ?? 0)
+    const next = lane.filter((j) => j !== job)
+    next.splice(Math.min(toIndex, next.length), 0, job)
+    next.forEach((j, i) => (j.order = orders[i]))
+    emit(EVENTS.jobsReordered, { provider, jobs: next.map((j) => ({ id: j.id, order: j.order ?? 0 })) })
+  }),
+  getStats: vi.fn(async (_rangeHours: number) => clone(backend.stats)),
   generate: vi.fn(async (req: GenerateRequest): Promise<Job> => {
     const job: Job = {
       id: `job${backend.jobs.length + 1}`,
@@ -160,6 +178,7 @@ export function resetFakeBackend(): void {
   backend.jobs = []
   backend.cloudModels = []
   backend.keyTests = {}
+  backend.stats = makeStats()
   backend.listeners.clear()
   for (const fn of Object.values(api)) fn.mockReset()
 }

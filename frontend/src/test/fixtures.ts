@@ -1,4 +1,4 @@
-import type { CloudCapabilities, CloudModel, KeyState, Model, OutputItem, Settings } from '@/lib/types'
+import type { CloudCapabilities, CloudModel, KeyState, Model, OutputItem, Settings, StatSpread, StatsSummary } from '@/lib/types'
 
 export function makeSettings(over: Partial<Settings> = {}): Settings {
   return {
@@ -153,6 +153,25 @@ export function fluxUltra(over: Partial<CloudModel> = {}): CloudModel {
       maxImages: 1,
       options: [{ key: 'raw', label: 'Raw', kind: 'bool', default: 'false' }],
     },
+    ...over,
+  }
+}
+
+export function makeSpread(label: string, over: Partial<StatSpread> = {}): StatSpread {
+  return { label, count: 0, min: 0, p25: 0, median: 0, p75: 0, max: 0, mean: 0, ...over }
+}
+
+/** A summary with no jobs, as Go answers for an empty history. */
+export function makeStats(over: Partial<StatsSummary> = {}): StatsSummary {
+  return {
+    until: '2025-06-10T12:30:00Z',
+    jobs: 0,
+    images: 0,
+    outcomes: { done: 0, failed: 0, cancelled: 0, successRate: 0 },
+    timeline: { start: '2025-06-09T12:00:00Z', bucketSeconds: 3600, buckets: [] },
+    imageSeconds: { overall: makeSpread('all'), byModel: [], bySize: [], byDevice: [] },
+    responseSeconds: [],
+    resources: [],
     ...over,
   }
 }

@@ -11,6 +11,7 @@ import { initialKeysState, useKeysStore } from '@/stores/keys'
 import { initialPNGInfoState, usePNGInfoStore } from '@/stores/pnginfo'
 import { initialPromptsState, usePromptsStore } from '@/stores/prompts'
 import { initialSettingsState, useSettingsStore } from '@/stores/settings'
+import { initialStatsState, useStatsStore } from '@/stores/stats'
 import { resetFakeBackend } from './fake-api'
 
 // Tests never touch the generated Wails bindings: the api seam is replaced
@@ -58,6 +59,7 @@ beforeEach(() => {
   useKeysStore.setState(initialKeysState)
   usePromptsStore.setState(initialPromptsState)
   useSettingsStore.setState(initialSettingsState)
+  useStatsStore.setState(initialStatsState)
 })
 
 afterEach(() => {

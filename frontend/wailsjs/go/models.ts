@@ -462,6 +462,7 @@ export namespace jobs {
 	    startedAt?: any;
 	    // Go type: time
 	    finishedAt?: any;
+	    order: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Job(source);
@@ -478,6 +479,7 @@ export namespace jobs {
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.startedAt = this.convertValues(source["startedAt"], null);
 	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	        this.order = source["order"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -942,6 +944,248 @@ export namespace settings {
 	        this.engine = this.convertValues(source["engine"], Engine);
 	        this.generation = this.convertValues(source["generation"], Generation);
 	        this.cloud = this.convertValues(source["cloud"], Cloud);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace stats {
+	
+	export class Spread {
+	    label: string;
+	    count: number;
+	    min: number;
+	    p25: number;
+	    median: number;
+	    p75: number;
+	    max: number;
+	    mean: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Spread(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.label = source["label"];
+	        this.count = source["count"];
+	        this.min = source["min"];
+	        this.p25 = source["p25"];
+	        this.median = source["median"];
+	        this.p75 = source["p75"];
+	        this.max = source["max"];
+	        this.mean = source["mean"];
+	    }
+	}
+	export class Breakdown {
+	    overall: Spread;
+	    byModel: Spread[];
+	    bySize: Spread[];
+	    byDevice: Spread[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Breakdown(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.overall = this.convertValues(source["overall"], Spread);
+	        this.byModel = this.convertValues(source["byModel"], Spread);
+	        this.bySize = this.convertValues(source["bySize"], Spread);
+	        this.byDevice = this.convertValues(source["byDevice"], Spread);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Bucket {
+	    // Go type: time
+	    start: any;
+	    done: number;
+	    failed: number;
+	    cancelled: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Bucket(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = this.convertValues(source["start"], null);
+	        this.done = source["done"];
+	        this.failed = source["failed"];
+	        this.cancelled = source["cancelled"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Outcomes {
+	    done: number;
+	    failed: number;
+	    cancelled: number;
+	    successRate: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Outcomes(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.done = source["done"];
+	        this.failed = source["failed"];
+	        this.cancelled = source["cancelled"];
+	        this.successRate = source["successRate"];
+	    }
+	}
+	export class Resources {
+	    device: string;
+	    peakRamBytes: Spread;
+	    peakVramBytes: Spread;
+	    cpuCores: Spread;
+	
+	    static createFrom(source: any = {}) {
+	        return new Resources(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.device = source["device"];
+	        this.peakRamBytes = this.convertValues(source["peakRamBytes"], Spread);
+	        this.peakVramBytes = this.convertValues(source["peakVramBytes"], Spread);
+	        this.cpuCores = this.convertValues(source["cpuCores"], Spread);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class Timeline {
+	    // Go type: time
+	    start: any;
+	    bucketSeconds: number;
+	    buckets: Bucket[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Timeline(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = this.convertValues(source["start"], null);
+	        this.bucketSeconds = source["bucketSeconds"];
+	        this.buckets = this.convertValues(source["buckets"], Bucket);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Summary {
+	    // Go type: time
+	    since?: any;
+	    // Go type: time
+	    until: any;
+	    jobs: number;
+	    images: number;
+	    outcomes: Outcomes;
+	    timeline: Timeline;
+	    imageSeconds: Breakdown;
+	    responseSeconds: Spread[];
+	    resources: Resources[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Summary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.since = this.convertValues(source["since"], null);
+	        this.until = this.convertValues(source["until"], null);
+	        this.jobs = source["jobs"];
+	        this.images = source["images"];
+	        this.outcomes = this.convertValues(source["outcomes"], Outcomes);
+	        this.timeline = this.convertValues(source["timeline"], Timeline);
+	        this.imageSeconds = this.convertValues(source["imageSeconds"], Breakdown);
+	        this.responseSeconds = this.convertValues(source["responseSeconds"], Spread);
+	        this.resources = this.convertValues(source["resources"], Resources);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -6,6 +6,7 @@ import {prompts} from '../models';
 import {jobs} from '../models';
 import {paths} from '../models';
 import {settings} from '../models';
+import {stats} from '../models';
 import {catalog} from '../models';
 import {gallery} from '../models';
 import {pnginfo} from '../models';
@@ -33,6 +34,8 @@ export function GetPaths():Promise<paths.Layout>;
 
 export function GetSettings():Promise<settings.Settings>;
 
+export function GetStats(arg1:number):Promise<stats.Summary>;
+
 export function ListCloudModels():Promise<Array<generation.CloudModel>>;
 
 export function ListJobs():Promise<Array<jobs.Job>>;
@@ -42,6 +45,8 @@ export function ListModels():Promise<Array<catalog.Model>>;
 export function ListOutputs(arg1:string,arg2:number,arg3:number):Promise<gallery.Page>;
 
 export function ListStyles():Promise<Array<prompts.Style>>;
+
+export function MoveJob(arg1:string,arg2:number):Promise<void>;
 
 export function OpenModelsFolder(arg1:string):Promise<void>;
 

@@ -46,6 +46,10 @@ export function GetSettings() {
   return window['go']['main']['App']['GetSettings']();
 }
 
+export function GetStats(arg1) {
+  return window['go']['main']['App']['GetStats'](arg1);
+}
+
 export function ListCloudModels() {
   return window['go']['main']['App']['ListCloudModels']();
 }
@@ -64,6 +68,10 @@ export function ListOutputs(arg1, arg2, arg3) {
 
 export function ListStyles() {
   return window['go']['main']['App']['ListStyles']();
+}
+
+export function MoveJob(arg1, arg2) {
+  return window['go']['main']['App']['MoveJob'](arg1, arg2);
 }
 
 export function OpenModelsFolder(arg1) {
