@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/dreamlayer/dreamlayer/backend/engine/embeddings"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,13 +15,15 @@ import (
 	"time"
 
 	"github.com/dreamlayer/dreamlayer/backend/catalog"
-	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	_ "github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu" // registers "cpu"
+	"github.com/dreamlayer/dreamlayer/backend/engine/embeddings"
 	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
 	"github.com/dreamlayer/dreamlayer/backend/studio"
 	"github.com/dreamlayer/dreamlayer/backend/version"
 )
 
-const generateSummary = "generate images (--model PATH|NAME --prompt TEXT [--negative] [--steps] [--cfg] [--sampler] [--scheduler] [--seed] [--rng cpu|gpu] [--width --height] [--batch-size] [--batch-count] [--init-image F --strength S] [--mask F] [--lora NAME:W]… [--vae] [--clip-skip] [--hires-scale --hires-steps --hires-denoise] [--out DIR] [--threads N])"
+const generateSummary = "generate images (--model PATH|NAME --prompt TEXT [--negative] [--steps] [--cfg] [--sampler] [--scheduler] [--seed] [--rng cpu|gpu] [--width --height] [--batch-size] [--batch-count] [--init-image F --strength S] [--mask F] [--lora NAME:W]… [--vae] [--clip-skip] [--hires-scale --hires-steps --hires-denoise] [--out DIR] [--device NAME] [--threads N])"
 
 // genFlags are the options generate and bench generate share.
 type genFlags struct {
@@ -40,6 +41,7 @@ type genFlags struct {
 	hiresScale, hiresDenoise             float64
 	hiresSteps, hiresWidth, hiresHeight  int
 	hiresUpscaler, refiner, out, pattern string
+	device                               string
 	refinerSwitch                        float64
 	resizeMode                           string
 	asJSON                               bool
@@ -84,9 +86,21 @@ func newGenFlags(env *Env, name string) *genFlags {
 	fs.Float64Var(&g.refinerSwitch, "refiner-switch", 0.8, "fraction of steps before the refiner takes over")
 	fs.StringVar(&g.out, "out", "", "output folder (default: the studio's outputs)")
 	fs.StringVar(&g.pattern, "filename-pattern", "", "file name pattern ([seed] [model_name] [prompt_words] [date] [time] …)")
+	fs.StringVar(&g.device, "device", "cpu", "compute device ("+strings.Join(compute.Names(), ", ")+")")
 	fs.IntVar(&g.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.BoolVar(&g.asJSON, "json", false, "print the result as JSON")
 	return g
+}
+
+// openDevice opens the --device device. A name nobody registered is a
+// usage error; the message lists the devices this binary has (cuda only in
+// the CUDA worker).
+func (g *genFlags) openDevice() (compute.Device, error) {
+	dev, err := compute.Open(g.device, compute.Options{Threads: g.threads})
+	if errors.Is(err, compute.ErrUnknownDevice) {
+		return nil, usageErr("--device: %v", err)
+	}
+	return dev, err
 }
 
 // loraFlags collects repeated --lora NAME:WEIGHT values.
@@ -295,7 +309,10 @@ func runGenerate(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	tightenGC()
-	dev := cpu.New(g.threads)
+	dev, err := g.openDevice()
+	if err != nil {
+		return err
+	}
 	defer dev.Close()
 	eng := pipeline.New(dev, pipeline.Options{Version: "DreamLayer " + version.Get().Version, FindLora: res.findLora, FindEmbedding: res.findEmbedding})
 	bar := newProgressBar(env.Stderr)

@@ -150,6 +150,55 @@ func TestBenchGenerateJSON(t *testing.T) {
 		assert.Greater(t, v, 0.0, k)
 	}
 	assert.Equal(t, 2.0, got["steps"])
+	assert.Equal(t, "cpu", got["device"], "--device defaults to cpu")
+	assert.NotEmpty(t, got["device_description"])
+	assert.InDelta(t, 1/got["s_per_step"].(float64), got["it_per_s"], 1e-9*got["it_per_s"].(float64))
+	peak, ok := got["peak_device_mb"].(float64)
+	require.True(t, ok, "peak_device_mb missing in %s", out)
+	assert.GreaterOrEqual(t, peak, 0.0)
+}
+
+// TestDeviceFlag: generate and bench generate run on the device --device
+// names; a name this binary does not have is a usage error that lists the
+// ones it has (the CPU build has no cuda).
+func TestDeviceFlag(t *testing.T) {
+	h := newHarness(t)
+	model := tinyModel(t, t.TempDir())
+	for _, cmd := range [][]string{{"generate"}, {"bench", "generate"}} {
+		t.Run(strings.Join(cmd, " ")+" unknown", func(t *testing.T) {
+			args := append(append([]string{}, cmd...), "--model", model, "--prompt", "x", "--steps", "1",
+				"--width", "64", "--height", "64", "--out", t.TempDir(), "--device", "abacus")
+			code, out, stderr := h.run("", args...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out)
+			assert.Contains(t, stderr, `"abacus"`)
+			assert.Contains(t, stderr, "unknown device")
+			assert.Contains(t, stderr, "have cpu", "names the devices this binary has")
+		})
+	}
+	t.Run("generate --device cpu matches the default", func(t *testing.T) {
+		var files []string
+		for _, extra := range [][]string{nil, {"--device", "cpu"}} {
+			args := append([]string{"generate", "--model", model, "--prompt", "a cat", "--steps", "1", "--seed", "5",
+				"--width", "64", "--height", "64", "--out", t.TempDir(), "--threads", "1"}, extra...)
+			code, out, stderr := h.run("", args...)
+			require.Equal(t, 0, code, stderr)
+			files = append(files, strings.TrimSpace(out))
+		}
+		a, err := os.ReadFile(files[0])
+		require.NoError(t, err)
+		b, err := os.ReadFile(files[1])
+		require.NoError(t, err)
+		assert.Equal(t, a, b)
+	})
+	t.Run("bench generate --device cpu text report", func(t *testing.T) {
+		code, out, stderr := h.run("", "bench", "generate", "--model", model, "--prompt", "x", "--steps", "1",
+			"--width", "64", "--height", "64", "--seed", "3", "--device", "cpu", "--threads", "1")
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "on cpu (")
+		assert.Contains(t, out, ", 1 threads)")
+		assert.Contains(t, out, "it/s")
+	})
 }
 
 // TestGenerateUsesEmbeddingsFromTheModelsFolder: a word naming a file in

@@ -105,6 +105,7 @@ type Info struct {
 	Threads     int    // worker threads (CPU) or 0
 	TotalMemory int64  // bytes of device memory (system RAM for the CPU), 0 if unknown
 	UsedMemory  int64  // bytes currently held in this device's buffers
+	PeakMemory  int64  // high-water mark of UsedMemory in bytes, 0 when not tracked
 }
 
 // Activation selects an elementwise activation, fused into Linear or applied

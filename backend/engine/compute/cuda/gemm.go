@@ -1,0 +1,292 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+
+	"gorgonia.org/cu"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
+)
+
+// Operand layouts and bias modes of the gemm kernels (kernels.cu).
+const (
+	biasNone = 0
+	biasRow  = 1
+	biasCol  = 2
+	gemmTile = 128 // block tile in M and N, both kernel families
+)
+
+// gemmCall is one (batched) launch of a gemm kernel:
+// C[b] = alpha·A[b]·B[b] + bias, act.
+type gemmCall struct {
+	a, b, c, bias          cu.DevicePtr
+	aHalf, bHalf           bool
+	aLayout, bLayout       byte // 'r'/'c' for A; 'k'/'n'/'v' (conv) for B
+	m, n, k                int
+	lda, ldb, ldc          int
+	strideA, strideB, strC int64 // elements between batch items
+	batch                  int
+	alpha                  float32
+	act                    compute.Activation
+	biasMode               int
+	conv                   convGeom // for bLayout 'v'
+}
+
+func typeCode(half bool) byte {
+	if half {
+		return 'h'
+	}
+	return 'f'
+}
+
+// run launches the call on the tensor cores, or on the float32 kernels when
+// the device is exact. The caller holds enter().
+func (d *Device) gemm(g gemmCall) error {
+	kind := "tc"
+	if d.exact {
+		kind = "f32"
+	}
+	name := fmt.Sprintf("gemm_%s_%c%c_%c%c", kind, g.aLayout, g.bLayout, typeCode(g.aHalf), typeCode(g.bHalf))
+	grid := [3]int{(g.n + gemmTile - 1) / gemmTile, (g.m + gemmTile - 1) / gemmTile, g.batch}
+	c := g.conv
+	return d.launch(name, grid, 256, 0,
+		g.a, g.b, g.c, g.bias, g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
+		g.strideA, g.strideB, g.strC, g.alpha, int(g.act), g.biasMode,
+		c.cin, c.h, c.w, c.kh, c.kw, c.stride, c.pad, c.ow)
+}
+
+// MatMul multiplies the last two dims, batched.
+func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor, error) {
+	const op = "matmul"
+	ab, err := d.buf(a, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	bb, err := d.buf(b, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	if a.Rank() < 2 || b.Rank() < 2 {
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: operands need rank ≥ 2", op, a.Shape(), b.Shape(), tensor.ErrShape)
+	}
+	m, k := a.Dim(-2), a.Dim(-1)
+	if transA {
+		m, k = k, m
+	}
+	k2, n := b.Dim(-2), b.Dim(-1)
+	if transB {
+		k2, n = n, k2
+	}
+	if k != k2 {
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v (transA=%v transB=%v): %w: inner dims %d and %d differ", op, a.Shape(), b.Shape(), transA, transB, tensor.ErrShape, k, k2)
+	}
+	batchA, batchB := a.Shape()[:a.Rank()-2], b.Shape()[:b.Rank()-2]
+	var batch tensor.Shape
+	switch {
+	case batchA.Equal(batchB), b.Rank() == 2:
+		batch = batchA
+	case a.Rank() == 2:
+		batch = batchB
+	default:
+		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: batch dims %v and %v differ", op, a.Shape(), b.Shape(), tensor.ErrShape, batchA, batchB)
+	}
+	defer d.enter()()
+	out, cb, err := d.newF32(append(batch.Clone(), m, n))
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	g := gemmCall{
+		a: ab.ptr, b: bb.ptr, c: cb.ptr, aHalf: ab.half, bHalf: bb.half,
+		aLayout: 'r', bLayout: 'k', m: m, n: n, k: k, lda: k, ldb: n, ldc: n,
+		strideA: int64(m * k), strideB: int64(k * n), strC: int64(m * n),
+		batch: max(batch.Numel(), 1), alpha: 1,
+	}
+	if transA {
+		g.aLayout, g.lda = 'c', m
+	}
+	if transB {
+		g.bLayout, g.ldb = 'n', k
+	}
+	if a.Rank() == 2 {
+		g.strideA = 0
+	}
+	if b.Rank() == 2 {
+		g.strideB = 0
+	}
+	if err := d.gemm(g); err != nil {
+		d.release(cb)
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// optional checks an optional per-channel vector and returns it as F32 (0
+// when absent).
+func (d *Device) optional(t tensor.Tensor, want int, op, what string) (cu.DevicePtr, func(), error) {
+	if t.IsZero() {
+		return 0, func() {}, nil
+	}
+	if t.Rank() != 1 || t.Dim(0) != want {
+		return 0, nil, fmt.Errorf("%s: %w: %s shape %v, want [%d]", op, tensor.ErrShape, what, t.Shape(), want)
+	}
+	return d.f32(t, op)
+}
+
+// Linear is x·wᵀ + bias with a fused activation.
+func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tensor.Tensor, error) {
+	const op = "linear"
+	if !act.Valid() {
+		return tensor.Tensor{}, fmt.Errorf("%s: unknown activation %d", op, act)
+	}
+	xb, err := d.buf(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	wb, err := d.buf(w, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
+		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
+	}
+	in, outF := w.Dim(1), w.Dim(0)
+	defer d.enter()()
+	bp, done, err := d.optional(bias, outF, op, "bias")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	defer done()
+	shape := x.Shape()
+	shape[len(shape)-1] = outF
+	out, cb, err := d.newF32(shape)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	rows := x.Numel() / in
+	g := gemmCall{
+		a: xb.ptr, b: wb.ptr, c: cb.ptr, bias: bp, aHalf: xb.half, bHalf: wb.half,
+		aLayout: 'r', bLayout: 'n', m: rows, n: outF, k: in, lda: in, ldb: in, ldc: outF,
+		batch: 1, alpha: 1, act: act,
+	}
+	if bp != 0 {
+		g.biasMode = biasCol
+	}
+	if err := d.gemm(g); err != nil {
+		d.release(cb)
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// convGeom is a validated conv2d problem.
+type convGeom struct {
+	n, cin, h, w   int
+	cout, kh, kw   int
+	stride, pad    int
+	groups, oh, ow int
+}
+
+func convCheck(x, w tensor.Tensor, p compute.Conv2DParams) (convGeom, error) {
+	g := convGeom{stride: p.Stride, pad: p.Padding, groups: p.Groups}
+	if g.stride == 0 {
+		g.stride = 1
+	}
+	if g.groups == 0 {
+		g.groups = 1
+	}
+	bad := func(why string, args ...any) (convGeom, error) {
+		return convGeom{}, fmt.Errorf("conv2d x%v w%v %+v: %w: %s", x.Shape(), w.Shape(), p, tensor.ErrShape, fmt.Sprintf(why, args...))
+	}
+	if x.Rank() != 4 || w.Rank() != 4 {
+		return bad("want x [N, Cin, H, W] and w [Cout, Cin/groups, KH, KW]")
+	}
+	if g.stride < 0 || g.pad < 0 || g.groups < 0 {
+		return bad("negative stride, padding or groups")
+	}
+	g.n, g.cin, g.h, g.w = x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
+	g.cout, g.kh, g.kw = w.Dim(0), w.Dim(2), w.Dim(3)
+	switch {
+	case g.groups == 1:
+		if w.Dim(1) != g.cin {
+			return bad("weight has %d input channels, x has %d", w.Dim(1), g.cin)
+		}
+	case g.groups == g.cin:
+		if w.Dim(1) != 1 || g.cout%g.cin != 0 {
+			return bad("depthwise weight must be [k·Cin, 1, KH, KW]")
+		}
+	default:
+		return bad("groups must be 1 or Cin (%d)", g.cin)
+	}
+	if g.h+2*g.pad < g.kh || g.w+2*g.pad < g.kw {
+		return bad("kernel larger than padded input")
+	}
+	g.oh = (g.h+2*g.pad-g.kh)/g.stride + 1
+	g.ow = (g.w+2*g.pad-g.kw)/g.stride + 1
+	return g, nil
+}
+
+// Conv2D is implicit-GEMM convolution: out[n] (Cout × OH·OW) = W (Cout ×
+// Cin·KH·KW) · patches(x[n]), the patches gathered by the kernel as it loads
+// its tiles. A 1×1 stride-1 convolution reads x[n] directly as the matrix.
+func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tensor.Tensor, error) {
+	const op = "conv2d"
+	xb, err := d.buf(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	wb, err := d.buf(w, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	g, err := convCheck(x, w, p)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	defer d.enter()()
+	bp, done, err := d.optional(bias, g.cout, op, "bias")
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	defer done()
+	xp, xdone, err := d.f32(x, op)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	defer xdone()
+	out, cb, err := d.newF32(tensor.Shape{g.n, g.cout, g.oh, g.ow})
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	_ = xb
+	if g.groups != 1 {
+		name := "dwconv_f"
+		if wb.half {
+			name = "dwconv_h"
+		}
+		err = d.launch1D(name, int64(g.n*g.cout*g.oh*g.ow), xp, wb.ptr, bp, cb.ptr,
+			g.n, g.cin, g.cout, g.h, g.w, g.kh, g.kw, g.stride, g.pad, g.oh, g.ow)
+	} else {
+		k := g.cin * g.kh * g.kw
+		call := gemmCall{
+			a: wb.ptr, b: xp, c: cb.ptr, bias: bp, aHalf: wb.half,
+			aLayout: 'r', bLayout: 'v', m: g.cout, n: g.oh * g.ow, k: k, lda: k, ldc: g.oh * g.ow,
+			strideB: int64(g.cin * g.h * g.w), strC: int64(g.cout * g.oh * g.ow),
+			batch: g.n, alpha: 1, conv: g,
+		}
+		if g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0 {
+			call.bLayout, call.ldb = 'k', g.h*g.w
+		}
+		if bp != 0 {
+			call.biasMode = biasRow
+		}
+		err = d.gemm(call)
+	}
+	if err != nil {
+		d.release(cb)
+		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
