@@ -8,10 +8,14 @@ import (
 	"math"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 	"github.com/dreamlayer/dreamlayer/backend/pnginfo"
 )
 
@@ -279,4 +283,46 @@ func TestModelCache(t *testing.T) {
 	_, err = e.Generate(t.Context(), req, nil)
 	require.NoError(t, err)
 	require.Same(t, first, e.models[0])
+}
+
+// gpuNamed is the CPU device under another name: the pipeline batches the
+// two guidance branches on any device but the CPU, and this lets a test
+// run that path here.
+// It records the largest batch of latents uploaded, to show the pairing
+// happened.
+type gpuNamed struct {
+	compute.Device
+	maxBatch *int
+}
+
+func (gpuNamed) Name() string { return "gpu-under-test" }
+
+func (g gpuNamed) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, error) {
+	if len(shape) == 4 && shape[1] == 4 {
+		*g.maxBatch = max(*g.maxBatch, shape[0])
+	}
+	return g.Device.Upload(shape, data)
+}
+
+// TestPairedGuidanceMatchesSeparatePasses runs txt2img with the conditional
+// and unconditional UNet passes batched together (as on a GPU) and
+// separately (as on the CPU), for SD1 and SDXL (whose pooled vectors stack
+// too): the images must agree.
+func TestPairedGuidanceMatchesSeparatePasses(t *testing.T) {
+	for _, family := range []string{"sd1", "sdxl"} {
+		t.Run(family, func(t *testing.T) {
+			req := base(fixture(t, family))
+			separate, err := newEngine(t).Generate(t.Context(), req, nil)
+			require.NoError(t, err)
+			var batch int
+			dev := gpuNamed{cpu.New(2), &batch}
+			paired := New(dev, Options{Version: "test",
+				Now:        func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) },
+				RandomSeed: func() int64 { return 1234 }})
+			both, err := paired.Generate(t.Context(), req, nil)
+			require.NoError(t, err)
+			require.Equal(t, 2, batch, "the UNet ran both branches as one batch")
+			require.LessOrEqual(t, maxPixelDiff(decodePNG(t, separate.Images[0].PNG), decodePNG(t, both.Images[0].PNG)), 1)
+		})
+	}
 }

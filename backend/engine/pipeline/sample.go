@@ -46,32 +46,34 @@ type unetModel struct {
 	extraC int
 }
 
-func (m *unetModel) run(ctx context.Context, x []float32, t float64, c sampling.Cond) ([]float32, error) {
-	uc, ok := c.(*unetCond)
-	if !ok {
-		return nil, fmt.Errorf("pipeline: conditioning of type %T", c)
-	}
+// input is the UNet input for the latents x: x itself, or for an inpainting
+// UNet each item's latent followed by its extra channels.
+func (m *unetModel) input(x []float32) ([]float32, int) {
 	C, h, w := m.shape[0], m.shape[1], m.shape[2]
-	in := x
-	inC := C
-	if m.extraC > 0 {
-		plane := h * w
-		inC = C + m.extraC
-		in = make([]float32, 0, m.b*inC*plane)
-		for i := 0; i < m.b; i++ {
-			in = append(in, x[i*C*plane:(i+1)*C*plane]...)
-			in = append(in, m.extra[i*m.extraC*plane:(i+1)*m.extraC*plane]...)
-		}
+	if m.extraC == 0 {
+		return x, C
 	}
-	xt, err := m.dev.Upload(tensor.Shape{m.b, inC, h, w}, in)
+	plane := h * w
+	inC := C + m.extraC
+	in := make([]float32, 0, m.b*inC*plane)
+	for i := 0; i < m.b; i++ {
+		in = append(in, x[i*C*plane:(i+1)*C*plane]...)
+		in = append(in, m.extra[i*m.extraC*plane:(i+1)*m.extraC*plane]...)
+	}
+	return in, inC
+}
+
+// forward runs the UNet on n items of input at timestep t.
+func (m *unetModel) forward(ctx context.Context, in []float32, n, inC int, t float64, context, y tensor.Tensor) ([]float32, error) {
+	xt, err := m.dev.Upload(tensor.Shape{n, inC, m.shape[1], m.shape[2]}, in)
 	if err != nil {
 		return nil, err
 	}
-	ts := make([]float32, m.b)
+	ts := make([]float32, n)
 	for i := range ts {
 		ts[i] = float32(t)
 	}
-	out, err := m.ck.unet.Forward(ctx, xt, ts, uc.context, uc.y, nil)
+	out, err := m.ck.unet.Forward(ctx, xt, ts, context, y, nil)
 	nn.Free(m.dev, xt)
 	if err != nil {
 		return nil, err
@@ -79,6 +81,48 @@ func (m *unetModel) run(ctx context.Context, x []float32, t float64, c sampling.
 	res, err := m.dev.Download(out)
 	nn.Free(m.dev, out)
 	return res, err
+}
+
+func (m *unetModel) run(ctx context.Context, x []float32, t float64, c sampling.Cond) ([]float32, error) {
+	uc, ok := c.(*unetCond)
+	if !ok {
+		return nil, fmt.Errorf("pipeline: conditioning of type %T", c)
+	}
+	in, inC := m.input(x)
+	return m.forward(ctx, in, m.b, inC, t, uc.context, uc.y)
+}
+
+// pair runs both guidance branches as one batch of 2·b items: the latents
+// twice, the two contexts (and pooled vectors) stacked. Prompts whose
+// encodings differ in length cannot stack and go through run instead.
+func (m *unetModel) pair(ctx context.Context, x []float32, t float64, c, u sampling.Cond) ([]float32, []float32, bool, error) {
+	cc, ok1 := c.(*unetCond)
+	uu, ok2 := u.(*unetCond)
+	if !ok1 || !ok2 || !cc.context.Shape().Equal(uu.context.Shape()) || cc.y.IsZero() != uu.y.IsZero() ||
+		(!cc.y.IsZero() && !cc.y.Shape().Equal(uu.y.Shape())) {
+		return nil, nil, false, nil
+	}
+	in, inC := m.input(x)
+	both := make([]float32, 0, 2*len(in))
+	both = append(append(both, in...), in...)
+	context, err := m.dev.Concat(0, cc.context, uu.context)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer nn.Free(m.dev, context)
+	var y tensor.Tensor
+	if !cc.y.IsZero() {
+		if y, err = m.dev.Concat(0, cc.y, uu.y); err != nil {
+			return nil, nil, false, err
+		}
+		defer nn.Free(m.dev, y)
+	}
+	res, err := m.forward(ctx, both, 2*m.b, inC, t, context, y)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	half := len(res) / 2
+	return res[:half], res[half:], true, nil
 }
 
 // prediction maps detect's ε/v to the denoiser's.

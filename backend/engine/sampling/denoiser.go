@@ -30,6 +30,12 @@ type Cond any
 // (ε or v, per Prediction), the same length as x.
 type Model func(ctx context.Context, x []float32, t float64, cond Cond) ([]float32, error)
 
+// PairModel evaluates the network for the conditional and the unconditional
+// branch of classifier-free guidance together (one batched pass, which a GPU
+// runs far better than two half-empty ones). ok false means it cannot pair
+// these two (say, prompts of different lengths) and nothing was run.
+type PairModel func(ctx context.Context, x []float32, t float64, cond, uncond Cond) (c, u []float32, ok bool, err error)
+
 // Prediction is what the network was trained to output.
 type Prediction int
 
@@ -59,6 +65,10 @@ type ModelDenoiser struct {
 	// Conds returns the conditioning for a sampler step, so prompt editing
 	// ([a:b:step]) and alternation can change it along the run.
 	Conds func(step int) (cond, uncond Cond)
+	// Pair, when set, runs both guidance branches in one call when it can;
+	// Model runs them otherwise. Either way the result is the same up to
+	// float rounding.
+	Pair PairModel
 	// Sigmas is the run's schedule. A call at σ belongs to step i when
 	// Sigmas[i] >= σ > Sigmas[i+1] (intermediate evaluations of second-order
 	// samplers stay in their step). Nil means every call is step 0.
@@ -89,14 +99,30 @@ func (m *ModelDenoiser) Denoise(ctx context.Context, x []float32, sigma float64)
 	}
 	t := m.Schedule.SigmaToT(sigma, m.Quantize)
 
-	out, err := m.run(ctx, xIn, t, cond, "cond", step)
-	if err != nil {
-		return nil, err
+	var out, un []float32
+	paired := false
+	if m.Scale != 1 && m.Pair != nil {
+		var err error
+		out, un, paired, err = m.Pair(ctx, xIn, t, cond, uncond)
+		if err != nil {
+			return nil, fmt.Errorf("denoise step %d (cond+uncond, t=%.3f): %w", step, t, err)
+		}
+		if paired && (len(out) != len(x) || len(un) != len(x)) {
+			return nil, fmt.Errorf("denoise step %d: paired model returned %d and %d values for %d inputs", step, len(out), len(un), len(x))
+		}
+	}
+	if !paired {
+		var err error
+		if out, err = m.run(ctx, xIn, t, cond, "cond", step); err != nil {
+			return nil, err
+		}
 	}
 	if m.Scale != 1 {
-		un, err := m.run(ctx, xIn, t, uncond, "uncond", step)
-		if err != nil {
-			return nil, err
+		if !paired {
+			var err error
+			if un, err = m.run(ctx, xIn, t, uncond, "uncond", step); err != nil {
+				return nil, err
+			}
 		}
 		for i := range out {
 			u := float64(un[i])

@@ -156,3 +156,59 @@ func TestStepIndex(t *testing.T) {
 	}
 	assert.Equal(t, 0, StepIndex(nil, 3))
 }
+
+// TestModelDenoiserPair checks that a PairModel replaces the two guidance
+// passes with one call, gives the same result, and that declining (ok
+// false) falls back to two Model calls.
+func TestModelDenoiserPair(t *testing.T) {
+	var single, pairs int
+	model := func(ctx context.Context, x []float32, tt float64, c Cond) ([]float32, error) {
+		single++
+		if c.(string) == "u" {
+			return []float32{3, 3}, nil
+		}
+		return []float32{1, 1}, nil
+	}
+	accept := true
+	pair := func(ctx context.Context, x []float32, tt float64, c, u Cond) ([]float32, []float32, bool, error) {
+		if !accept {
+			return nil, nil, false, nil
+		}
+		pairs++
+		return []float32{1, 1}, []float32{3, 3}, true, nil
+	}
+	d := &ModelDenoiser{Model: model, Pair: pair, Schedule: StableDiffusion(FamilySD1), Scale: 7,
+		Conds: func(int) (Cond, Cond) { return "c", "u" }}
+	x := []float32{2, 4}
+	got, err := d.Denoise(t.Context(), x, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 1, pairs)
+	assert.Equal(t, 0, single)
+	assert.InDelta(t, 2+5*11, got[0], 1e-4)
+
+	accept = false
+	again, err := d.Denoise(t.Context(), x, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 2, single)
+	assert.Equal(t, got, again)
+
+	// Scale 1 needs no pair.
+	d.Scale, accept, single, pairs = 1, true, 0, 0
+	_, err = d.Denoise(t.Context(), x, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 0, pairs)
+	assert.Equal(t, 1, single)
+
+	// A pair's error and a short result are reported.
+	d.Scale = 7
+	d.Pair = func(context.Context, []float32, float64, Cond, Cond) ([]float32, []float32, bool, error) {
+		return nil, nil, false, errors.New("boom")
+	}
+	_, err = d.Denoise(t.Context(), x, 5)
+	require.ErrorContains(t, err, "boom")
+	d.Pair = func(context.Context, []float32, float64, Cond, Cond) ([]float32, []float32, bool, error) {
+		return []float32{1}, []float32{1}, true, nil
+	}
+	_, err = d.Denoise(t.Context(), x, 5)
+	require.ErrorContains(t, err, "paired model returned 1 and 1 values")
+}

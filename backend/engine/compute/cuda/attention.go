@@ -51,7 +51,7 @@ func (d *Device) Attention(q, k, v tensor.Tensor, p compute.AttentionParams) (te
 	if scale == 0 {
 		scale = float32(1 / math.Sqrt(float64(dh)))
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	qp, qdone, err := d.f32(q, op)
 	if err != nil {
 		return tensor.Tensor{}, err

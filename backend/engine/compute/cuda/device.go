@@ -9,12 +9,14 @@ import (
 	"regexp"
 	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 
 	"gorgonia.org/cu"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cuda/kernels"
+	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
 // Name is the registry name of the CUDA device.
@@ -44,6 +46,7 @@ type Device struct {
 	closeMu  sync.Mutex
 	closed   bool
 	attnSmem map[string]int // dynamic shared memory set per attention kernel; read-only after New
+	prof     *profiler      // nil unless DREAMLAYER_CUDA_PROFILE=1
 }
 
 var _ compute.Device = (*Device)(nil)
@@ -121,6 +124,9 @@ func New(index int, exact bool) (*Device, error) {
 		d.attnSmem[k] = want
 	}
 	d.mem = newAllocator(total)
+	if os.Getenv("DREAMLAYER_CUDA_PROFILE") == "1" {
+		d.prof = &profiler{calls: map[string]*profStat{}}
+	}
 	return d, nil
 }
 
@@ -136,23 +142,32 @@ func (d *Device) Info() compute.Info {
 
 // FreeMemory reports the driver's free and total device memory.
 func (d *Device) FreeMemory() (free, total int64, err error) {
-	defer d.enter()()
+	defer d.enter("mem info")()
 	return cu.MemInfo()
 }
 
 // enter makes the context current on this goroutine's OS thread for the
-// duration of one call: `defer d.enter()()`.
-func (d *Device) enter() func() {
+// duration of one call: `defer d.enter(op)()`. When profiling, the returned
+// func also waits for the GPU and charges the call's time to op.
+func (d *Device) enter(op string) func() {
 	runtime.LockOSThread()
 	if err := cu.SetCurrentContext(d.ctx); err != nil {
 		// Only a destroyed context fails here; the call that follows reports it.
 		_ = err
 	}
-	return runtime.UnlockOSThread
+	if d.prof == nil {
+		return runtime.UnlockOSThread
+	}
+	start := time.Now()
+	return func() {
+		_ = cu.Synchronize()
+		d.prof.add(op, time.Since(start))
+		runtime.UnlockOSThread()
+	}
 }
 
 func (d *Device) Synchronize() error {
-	defer d.enter()()
+	defer d.enter("synchronize")()
 	if err := cu.Synchronize(); err != nil {
 		return fmt.Errorf("cuda: synchronize: %w", err)
 	}
@@ -166,7 +181,10 @@ func (d *Device) Close() error {
 		return nil
 	}
 	d.closed = true
-	defer d.enter()()
+	defer d.enter("close")()
+	if d.prof != nil {
+		d.prof.report(os.Stderr)
+	}
 	_ = cu.Synchronize()
 	d.mem.trim(true)
 	if err := d.mod.Unload(); err != nil {
@@ -231,8 +249,15 @@ func (d *Device) launch(name string, grid [3]int, block, smem int, args ...any) 
 	return nil
 }
 
+// maxKernelElements is the largest tensor the elementwise kernels index
+// (they use 32-bit indices).
+const maxKernelElements = 1<<31 - 1
+
 // launch1D runs a grid-stride kernel over n elements.
 func (d *Device) launch1D(name string, n int64, args ...any) error {
+	if n > maxKernelElements {
+		return fmt.Errorf("cuda: %s over %d elements: %w: the kernels index at most 2³¹−1", name, n, tensor.ErrShape)
+	}
 	const block = 256
 	blocks := min((n+block-1)/block, int64(d.sms*32))
 	return d.launch(name, [3]int{int(max(blocks, 1)), 1, 1}, block, 0, args...)

@@ -16,7 +16,7 @@ func (d *Device) unary(x tensor.Tensor, op, name string, extra ...any) (tensor.T
 	if _, err := d.buf(x, op); err != nil {
 		return tensor.Tensor{}, err
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	xp, done, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -63,7 +63,7 @@ func (d *Device) Lerp(a, b tensor.Tensor, w float32) (tensor.Tensor, error) {
 	if !a.Shape().Equal(b.Shape()) {
 		return tensor.Tensor{}, fmt.Errorf("%s %v and %v: %w: shapes differ", op, a.Shape(), b.Shape(), tensor.ErrShape)
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	ap, adone, err := d.f32(a, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -155,7 +155,7 @@ func (d *Device) broadcast(a, b tensor.Tensor, op string, code int) (tensor.Tens
 	for len(dims) < 4 {
 		dims = append(dims, bdim{n: 1})
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	out, ob, err := d.newF32(dout)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)

@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"fmt"
+	"time"
 
 	"gorgonia.org/cu"
 
@@ -42,20 +43,65 @@ func typeCode(half bool) byte {
 	return 'f'
 }
 
-// run launches the call on the tensor cores, or on the float32 kernels when
-// the device is exact. The caller holds enter().
+// gemm launches the call on the tensor cores, or on the float32 kernels when
+// the device is exact. A call whose tiles would leave multiprocessors idle
+// (the UNet's 16×16 and 8×8 levels, where K is 5 760 to 11 520 and the
+// output small; the text context's projections) is split along K into partial products that a second kernel
+// sums. The caller holds enter().
 func (d *Device) gemm(g gemmCall) error {
 	kind := "tc"
 	if d.exact {
 		kind = "f32"
 	}
 	name := fmt.Sprintf("gemm_%s_%c%c_%c%c", kind, g.aLayout, g.bLayout, typeCode(g.aHalf), typeCode(g.bHalf))
-	grid := [3]int{(g.n + gemmTile - 1) / gemmTile, (g.m + gemmTile - 1) / gemmTile, g.batch}
+	gx, gy := (g.n+gemmTile-1)/gemmTile, (g.m+gemmTile-1)/gemmTile
+	kSplit := 1
+	if blocks := gx * gy * g.batch; !d.exact && blocks < d.sms && g.k >= 512 {
+		kSplit = max(1, min(16, 2*d.sms/blocks, g.k/128))
+	}
+	var work *buffer
+	if kSplit > 1 {
+		var err error
+		if work, err = d.newBuffer(g.batch*kSplit*g.m*g.n, false); err != nil {
+			return err
+		}
+		defer d.release(work)
+	}
+	var workPtr cu.DevicePtr
+	if work != nil {
+		workPtr = work.ptr
+	}
+	var start time.Time
+	if d.prof != nil {
+		_ = cu.Synchronize()
+		start = time.Now()
+	}
 	c := g.conv
-	return d.launch(name, grid, 256, 0,
+	err := d.launch(name, [3]int{gx, gy, g.batch * kSplit}, 256, 0,
 		g.a, g.b, g.c, g.bias, g.m, g.n, g.k, g.lda, g.ldb, g.ldc,
 		g.strideA, g.strideB, g.strC, g.alpha, int(g.act), g.biasMode,
-		c.cin, c.h, c.w, c.kh, c.kw, c.stride, c.pad, c.ow)
+		c.cin, c.h, c.w, c.kh, c.kw, c.stride, c.pad, c.ow,
+		kSplit, workPtr, vectorOK(g.a, g.lda, g.strideA, g.aHalf), vectorOK(g.b, g.ldb, g.strideB, g.bHalf))
+	if err == nil && kSplit > 1 {
+		err = d.launch1D("gemm_splitk_reduce", int64(g.batch*g.m*g.n), work.ptr, g.c, g.bias, g.m, g.n, g.ldc, g.strC,
+			g.batch, kSplit, g.alpha, int(g.act), g.biasMode)
+	}
+	if d.prof != nil {
+		_ = cu.Synchronize()
+		d.prof.add(fmt.Sprintf("%s m%d n%d k%d b%d split%d", name, g.m, g.n, g.k, g.batch, kSplit), time.Since(start))
+	}
+	return err
+}
+
+// vectorOK reports whether an operand's rows can be read with 16-byte loads:
+// the pointer, the row stride and the batch stride all keep 16-byte
+// alignment.
+func vectorOK(p cu.DevicePtr, ld int, batchStride int64, half bool) bool {
+	v := 4
+	if half {
+		v = 8
+	}
+	return uintptr(p)%16 == 0 && ld%v == 0 && batchStride%int64(v) == 0
 }
 
 // MatMul multiplies the last two dims, batched.
@@ -93,7 +139,7 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	default:
 		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: batch dims %v and %v differ", op, a.Shape(), b.Shape(), tensor.ErrShape, batchA, batchB)
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	out, cb, err := d.newF32(append(batch.Clone(), m, n))
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
@@ -153,7 +199,7 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
 	}
 	in, outF := w.Dim(1), w.Dim(0)
-	defer d.enter()()
+	defer d.enter(op)()
 	bp, done, err := d.optional(bias, outF, op, "bias")
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -245,7 +291,7 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	bp, done, err := d.optional(bias, g.cout, op, "bias")
 	if err != nil {
 		return tensor.Tensor{}, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -150,7 +151,14 @@ type buffer struct {
 	half    bool
 	freed   bool
 	cleanup runtime.Cleanup
+	// wide is a float32 copy of a small half tensor (a bias, a norm's
+	// gamma), made the first time an op needs F32 and kept with it, so
+	// weights are not widened again on every call.
+	wide atomic.Pointer[buffer]
 }
+
+// maxWideCache bounds the half tensors whose F32 copy is kept (elements).
+const maxWideCache = 1 << 20
 
 func (*buffer) DeviceName() string { return Name }
 
@@ -199,6 +207,9 @@ func (d *Device) release(b *buffer) {
 	b.cleanup.Stop()
 	b.freed = true
 	d.mem.put(b.ptr, b.class)
+	if w := b.wide.Swap(nil); w != nil {
+		d.release(w)
+	}
 }
 
 // buf checks that t is a live tensor of this device.
@@ -229,6 +240,9 @@ func (d *Device) f32(t tensor.Tensor, op string) (cu.DevicePtr, func(), error) {
 	if !b.half {
 		return b.ptr, func() { runtime.KeepAlive(b) }, nil
 	}
+	if w := b.wide.Load(); w != nil {
+		return w.ptr, func() { runtime.KeepAlive(b) }, nil
+	}
 	w, err := d.newBuffer(b.n, false)
 	if err != nil {
 		return 0, nil, fmt.Errorf("%s: %w", op, err)
@@ -237,11 +251,14 @@ func (d *Device) f32(t tensor.Tensor, op string) (cu.DevicePtr, func(), error) {
 		d.release(w)
 		return 0, nil, fmt.Errorf("%s: %w", op, err)
 	}
+	if b.n <= maxWideCache && b.wide.CompareAndSwap(nil, w) {
+		return w.ptr, func() { runtime.KeepAlive(b) }, nil
+	}
 	return w.ptr, func() { runtime.KeepAlive(b); d.release(w) }, nil
 }
 
 func (d *Device) Alloc(shape tensor.Shape) (tensor.Tensor, error) {
-	defer d.enter()()
+	defer d.enter("alloc")()
 	t, b, err := d.newF32(shape)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("alloc: %w", err)
@@ -260,7 +277,7 @@ func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, erro
 	if len(data) != shape.Numel() {
 		return tensor.Tensor{}, fmt.Errorf("upload %v: %w: %d values, want %d", shape, tensor.ErrShape, len(data), shape.Numel())
 	}
-	defer d.enter()()
+	defer d.enter("upload")()
 	t, b, err := d.newF32(shape)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("upload: %w", err)
@@ -288,7 +305,7 @@ func (d *Device) UploadHalf(shape tensor.Shape, dt tensor.DType, bits []uint16) 
 		src, wide = bf16AsF16(bits)
 		half = wide == nil
 	}
-	defer d.enter()()
+	defer d.enter("upload half")()
 	b, err := d.newBuffer(len(bits), half)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
@@ -332,7 +349,7 @@ func (d *Device) Download(t tensor.Tensor) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer d.enter()()
+	defer d.enter("download")()
 	out := make([]float32, b.n)
 	if b.half {
 		bits := make([]uint16, b.n)

@@ -17,7 +17,7 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 		return tensor.Tensor{}, fmt.Errorf("%s x%v groups=%d: %w: want x [N, C, ...] with C divisible by groups", op, x.Shape(), groups, tensor.ErrShape)
 	}
 	n, c := x.Dim(0), x.Dim(1)
-	defer d.enter()()
+	defer d.enter(op)()
 	xp, xdone, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -66,7 +66,7 @@ func (d *Device) LayerNorm(x, gamma, beta tensor.Tensor, eps float32) (tensor.Te
 		return tensor.Tensor{}, fmt.Errorf("%s: %w: need a tensor of rank ≥ 1", op, tensor.ErrShape)
 	}
 	dim := x.Dim(-1)
-	defer d.enter()()
+	defer d.enter(op)()
 	xp, xdone, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -103,7 +103,7 @@ func (d *Device) Softmax(x tensor.Tensor) (tensor.Tensor, error) {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w: need a tensor of rank ≥ 1", op, tensor.ErrShape)
 	}
 	dim := x.Dim(-1)
-	defer d.enter()()
+	defer d.enter(op)()
 	xp, xdone, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -139,7 +139,7 @@ func (d *Device) reduce(x tensor.Tensor, axis int, op string, variance bool) (te
 	shape := x.Shape()
 	outer, dim, inner := shape.Split3(ax)
 	shape[ax] = 1
-	defer d.enter()()
+	defer d.enter(op)()
 	xp, xdone, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err

@@ -42,7 +42,7 @@ func (d *Device) Concat(axis int, ts ...tensor.Tensor) (tensor.Tensor, error) {
 	}
 	shape[ax] = total
 	outer, _, inner := shape.Split3(ax)
-	defer d.enter()()
+	defer d.enter(op)()
 	out, ob, err := d.newF32(shape)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
@@ -87,7 +87,7 @@ func (d *Device) Split(x tensor.Tensor, axis int, sizes ...int) ([]tensor.Tensor
 		return nil, fmt.Errorf("%s %v along %d into %v: %w: sizes sum to %d, want %d", op, x.Shape(), axis, sizes, tensor.ErrShape, sum, x.Dim(ax))
 	}
 	outer, dim, inner := x.Shape().Split3(ax)
-	defer d.enter()()
+	defer d.enter(op)()
 	src, done, err := d.f32(x, op)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (d *Device) Permute(x tensor.Tensor, perm ...int) (tensor.Tensor, error) {
 		shape[i] = in[p]
 		o[pad+i], s[pad+i] = int64(in[p]), int64(inStr[p])
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	src, done, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -167,7 +167,7 @@ func (d *Device) planeOp(x tensor.Tensor, op, name string, oh, ow int) (tensor.T
 	h, w := x.Dim(-2), x.Dim(-1)
 	shape := x.Shape()
 	shape[len(shape)-2], shape[len(shape)-1] = oh, ow
-	defer d.enter()()
+	defer d.enter(op)()
 	src, done, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -225,7 +225,7 @@ func (d *Device) Embedding(table tensor.Tensor, ids []int) (tensor.Tensor, error
 		}
 		idx[i] = int32(id)
 	}
-	defer d.enter()()
+	defer d.enter(op)()
 	ib, err := d.newBuffer(len(idx), false) // int32 takes the room of a float32
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)

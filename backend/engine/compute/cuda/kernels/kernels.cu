@@ -19,6 +19,12 @@
 using namespace nvcuda;
 
 typedef long long i64;
+typedef unsigned int u32;
+
+// Elementwise and gather kernels index in 32 bits (the Go side refuses
+// tensors of 2³¹ elements or more): 64-bit division and remainder cost
+// dozens of instructions each and made these kernels several times slower.
+#define GRID_LOOP32(i, n) for (u32 i = blockIdx.x * blockDim.x + threadIdx.x; i < (u32)(n); i += gridDim.x * blockDim.x)
 
 // ---------------------------------------------------------------------------
 // Element access helpers.
@@ -101,22 +107,141 @@ __device__ __forceinline__ void epilogue(float* C, const float* bias, int biasMo
 
 // Tensor-core GEMM: 128×128 block tile, K in steps of 32, 8 warps each
 // owning a 64×32 slice (4×2 WMMA 16×16×16 fragments). Tiles are loaded into
-// registers one step ahead so global latency overlaps the MMAs.
+// registers one step ahead so global latency overlaps the MMAs. Each operand
+// tile is TR×TC in shared memory, contiguous along TC (the dim that is
+// contiguous in global memory): [128][32] for A_RM and B_NK, [32][128] for
+// A_CM, B_KN and B_CONV. A tile that lies wholly inside the matrix and is
+// aligned is read with 16-byte loads (4 floats or 8 halves); edge tiles,
+// unaligned operands and the convolution gather go element by element.
+//
+// Split-K: blockIdx.z = batch·kSplit + split; with kSplit > 1 every split
+// writes its raw partial product to work[(batch·kSplit + split)·M·N + m·N + n]
+// and gemm_splitk_reduce finishes (alpha, bias, activation).
 namespace tc {
 constexpr int BM = 128, BN = 128, BK = 32, THREADS = 256;
 constexpr int PAD = 8;
-constexpr int A_ELEMS = BM * BK / THREADS;  // 16 per thread per step
-constexpr int B_ELEMS = BK * BN / THREADS;  // 16
 }  // namespace tc
+
+template <typename T> struct vec_of;
+template <> struct vec_of<float> { static constexpr int n = 4; };
+template <> struct vec_of<__half> { static constexpr int n = 8; };
+
+// TileLoader stages one TR×TC operand tile: 16 halves per thread.
+template <int TR, int TC, typename T>
+struct TileLoader {
+    static constexpr int V = vec_of<T>::n;
+    __half h[16];
+    bool vec;
+
+    // fetch reads the tile at (r0, c0) of an R×C matrix with row stride ld.
+    __device__ __forceinline__ void fetch(const T* base, int ld, int r0, int c0, int R, int C, bool aligned) {
+        const int tid = threadIdx.x;
+        vec = aligned && r0 + TR <= R && c0 + TC <= C;
+        if (vec) {
+#pragma unroll
+            for (int i = 0; i < TR * TC / V / tc::THREADS; i++) {
+                int idx = tid + i * tc::THREADS;
+                int r = idx / (TC / V), c = (idx % (TC / V)) * V;
+                const T* p = base + (i64)(r0 + r) * ld + c0 + c;
+                if constexpr (V == 4) {
+                    float4 f = __ldg(reinterpret_cast<const float4*>(p));
+                    h[i * 4 + 0] = toHalf(f.x);
+                    h[i * 4 + 1] = toHalf(f.y);
+                    h[i * 4 + 2] = toHalf(f.z);
+                    h[i * 4 + 3] = toHalf(f.w);
+                } else {
+                    uint4 u = __ldg(reinterpret_cast<const uint4*>(p));
+                    *reinterpret_cast<uint4*>(&h[i * 8]) = u;
+                }
+            }
+            return;
+        }
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            int idx = tid + i * tc::THREADS;
+            int r = idx / TC, c = idx % TC;
+            float x = (r0 + r < R && c0 + c < C) ? ldf(base, (i64)(r0 + r) * ld + c0 + c) : 0.f;
+            h[i] = toHalf(x);
+        }
+    }
+
+    __device__ __forceinline__ void stash(__half* tile) const {
+        const int tid = threadIdx.x;
+        if (vec) {
+#pragma unroll
+            for (int i = 0; i < TR * TC / V / tc::THREADS; i++) {
+                int idx = tid + i * tc::THREADS;
+                int r = idx / (TC / V), c = (idx % (TC / V)) * V;
+                __half* q = tile + r * (TC + tc::PAD) + c;
+                if constexpr (V == 4) *reinterpret_cast<uint2*>(q) = *reinterpret_cast<const uint2*>(&h[i * 4]);
+                else *reinterpret_cast<uint4*>(q) = *reinterpret_cast<const uint4*>(&h[i * 8]);
+            }
+            return;
+        }
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            int idx = tid + i * tc::THREADS;
+            tile[(idx / TC) * (TC + tc::PAD) + idx % TC] = h[i];
+        }
+    }
+};
+
+// ConvLoader stages a [32 k][128 pixels] tile of the implicit im2col matrix.
+// A thread owns four neighbouring pixel columns (4·(tid % 32) … +3), whose
+// input positions are decoded once, and four k rows (tid / 32 + 8j): each
+// (c, ky, kx) is decoded once for four loads, and the four halves go to
+// shared memory in one 8-byte store.
+struct ConvLoader {
+    __half h[16];
+    int iy0[4], ix0[4];
+    bool ok[4];
+
+    __device__ __forceinline__ void init(int n0, int N, const ConvGeom& g) {
+#pragma unroll
+        for (int p = 0; p < 4; p++) {
+            int n = n0 + (threadIdx.x % 32) * 4 + p;
+            ok[p] = n < N;
+            int oy = n / g.wout, ox = n - (n / g.wout) * g.wout;
+            iy0[p] = oy * g.stride - g.pad;
+            ix0[p] = ox * g.stride - g.pad;
+        }
+    }
+
+    __device__ __forceinline__ void fetch(const float* x, int k0, int K, const ConvGeom& g) {
+        const int khw = g.kh * g.kw;
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            int k = k0 + threadIdx.x / 32 + 8 * j;
+            int c = k / khw;
+            int r = k - c * khw;
+            int ky = r / g.kw, kx = r - (r / g.kw) * g.kw;
+            const float* xc = x + (i64)c * g.h * g.w;
+#pragma unroll
+            for (int p = 0; p < 4; p++) {
+                int iy = iy0[p] + ky, ix = ix0[p] + kx;
+                float v = 0.f;
+                if (ok[p] && k < K && iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) v = __ldg(xc + (i64)iy * g.w + ix);
+                h[j * 4 + p] = toHalf(v);
+            }
+        }
+    }
+
+    __device__ __forceinline__ void stash(__half* tile) const {
+        const int col = (threadIdx.x % 32) * 4, row = threadIdx.x / 32;
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+            *reinterpret_cast<uint2*>(tile + (row + 8 * j) * (tc::BN + tc::PAD) + col) =
+                *reinterpret_cast<const uint2*>(&h[j * 4]);
+    }
+};
 
 template <int AM, int BMODE, typename TA, typename TB>
 __device__ __forceinline__ void gemm_tc_body(const TA* __restrict__ A, const TB* __restrict__ B, float* __restrict__ C,
                                              const float* __restrict__ bias, int M, int N, int K, int lda, int ldb,
                                              int ldc, i64 sA, i64 sB, i64 sC, float alpha, int act, int biasMode,
-                                             ConvGeom g) {
+                                             ConvGeom g, int kSplit, float* __restrict__ work, int alignA,
+                                             int alignB) {
     using namespace tc;
-    // A tile: row-major [BM][BK+PAD] for A_RM, col-major [BK][BM+PAD] for A_CM.
-    // B tile: col-major [BN][BK+PAD] for B_NK, row-major [BK][BN+PAD] otherwise.
     constexpr int A_TILE = (AM == A_RM) ? BM * (BK + PAD) : BK * (BM + PAD);
     constexpr int B_TILE = (BMODE == B_NK) ? BN * (BK + PAD) : BK * (BN + PAD);
     // The epilogue reuses the tiles as 8 warps × 16×16 floats of staging.
@@ -125,46 +250,31 @@ __device__ __forceinline__ void gemm_tc_body(const TA* __restrict__ A, const TB*
     __half* As = smem;
     __half* Bs = smem + A_TILE;
 
-    const int b = blockIdx.z;
+    const int b = blockIdx.z / kSplit, split = blockIdx.z % kSplit;
     A += b * sA;
     B += b * sB;
-    C += b * sC;
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
     const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
     const int wm = (warp / 4) * 64, wn = (warp % 4) * 32;
+    const int kChunk = ((K + kSplit - 1) / kSplit + BK - 1) / BK * BK;
+    const int kBegin = split * kChunk, kEnd = min(K, kBegin + kChunk);
 
-    float ra[A_ELEMS], rb[B_ELEMS];
+    TileLoader<AM == A_RM ? BM : BK, AM == A_RM ? BK : BM, TA> la;
+    TileLoader<BMODE == B_NK ? BN : BK, BMODE == B_NK ? BK : BN, TB> lb;
+    ConvLoader lc;
+    if constexpr (BMODE == B_CONV) lc.init(n0, N, g);
+
     auto fetch = [&](int k0) {
-#pragma unroll
-        for (int i = 0; i < A_ELEMS; i++) {
-            int idx = tid + i * THREADS;
-            int r, c;  // r: m within tile, c: k within tile
-            if (AM == A_RM) { r = idx / BK; c = idx % BK; }
-            else { c = idx / BM; r = idx % BM; }
-            ra[i] = loadA<AM>(A, m0 + r, k0 + c, M, K, lda);
-        }
-#pragma unroll
-        for (int i = 0; i < B_ELEMS; i++) {
-            int idx = tid + i * THREADS;
-            int r, c;  // r: k within tile, c: n within tile
-            if (BMODE == B_NK) { c = idx / BK; r = idx % BK; }
-            else { r = idx / BN; c = idx % BN; }
-            rb[i] = loadB<BMODE>(B, k0 + r, n0 + c, K, N, ldb, g);
-        }
+        if constexpr (AM == A_RM) la.fetch(A, lda, m0, k0, M, kEnd, alignA);
+        else la.fetch(A, lda, k0, m0, kEnd, M, alignA);
+        if constexpr (BMODE == B_NK) lb.fetch(B, ldb, n0, k0, N, kEnd, alignB);
+        else if constexpr (BMODE == B_KN) lb.fetch(B, ldb, k0, n0, kEnd, N, alignB);
+        else lc.fetch(reinterpret_cast<const float*>(B), k0, kEnd, g);
     };
     auto stash = [&]() {
-#pragma unroll
-        for (int i = 0; i < A_ELEMS; i++) {
-            int idx = tid + i * THREADS;
-            if (AM == A_RM) As[(idx / BK) * (BK + PAD) + idx % BK] = toHalf(ra[i]);
-            else As[(idx / BM) * (BM + PAD) + idx % BM] = toHalf(ra[i]);
-        }
-#pragma unroll
-        for (int i = 0; i < B_ELEMS; i++) {
-            int idx = tid + i * THREADS;
-            if (BMODE == B_NK) Bs[(idx / BK) * (BK + PAD) + idx % BK] = toHalf(rb[i]);
-            else Bs[(idx / BN) * (BN + PAD) + idx % BN] = toHalf(rb[i]);
-        }
+        la.stash(As);
+        if constexpr (BMODE == B_CONV) lc.stash(Bs);
+        else lb.stash(Bs);
     };
 
     typedef typename std::conditional<AM == A_RM, wmma::row_major, wmma::col_major>::type ALayout;
@@ -175,12 +285,12 @@ __device__ __forceinline__ void gemm_tc_body(const TA* __restrict__ A, const TB*
 #pragma unroll
         for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.f);
 
-    fetch(0);
-    for (int k0 = 0; k0 < K; k0 += BK) {
+    if (kBegin < kEnd) fetch(kBegin);
+    for (int k0 = kBegin; k0 < kEnd; k0 += BK) {
         __syncthreads();
         stash();
         __syncthreads();
-        if (k0 + BK < K) fetch(k0 + BK);
+        if (k0 + BK < kEnd) fetch(k0 + BK);
 #pragma unroll
         for (int kk = 0; kk < BK; kk += 16) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, ALayout> fa[4];
@@ -206,6 +316,8 @@ __device__ __forceinline__ void gemm_tc_body(const TA* __restrict__ A, const TB*
     __syncthreads();
     // Epilogue through a per-warp 16×16 float staging square.
     float* stage = reinterpret_cast<float*>(smem) + warp * 256;
+    float* part = kSplit > 1 ? work + (i64)blockIdx.z * M * N : nullptr;
+    C += b * sC;
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
@@ -214,12 +326,31 @@ __device__ __forceinline__ void gemm_tc_body(const TA* __restrict__ A, const TB*
             __syncwarp();
 #pragma unroll 1
             for (int e = lane; e < 256; e += 32) {
-                int r = e / 16, c = e % 16;
-                epilogue(C, bias, biasMode, act, alpha, m0 + wm + i * 16 + r, n0 + wn + j * 16 + c, M, N, ldc,
-                         stage[e]);
+                int m = m0 + wm + i * 16 + e / 16, n = n0 + wn + j * 16 + e % 16;
+                if (part) {
+                    if (m < M && n < N) part[(i64)m * N + n] = stage[e];
+                } else {
+                    epilogue(C, bias, biasMode, act, alpha, m, n, M, N, ldc, stage[e]);
+                }
             }
             __syncwarp();
         }
+}
+
+// gemm_splitk_reduce sums the kSplit partial products of every batch item
+// and applies the epilogue.
+extern "C" __global__ void gemm_splitk_reduce(const float* __restrict__ work, float* __restrict__ C,
+                                              const float* __restrict__ bias, int M, int N, int ldc, i64 sC,
+                                              int batch, int kSplit, float alpha, int act, int biasMode) {
+    const u32 mn = (u32)M * N;
+    GRID_LOOP32(i, mn * batch) {
+        u32 b = i / mn, e = i % mn;
+        const float* p = work + b * kSplit * mn + e;
+        float s = 0.f;
+        for (int k = 0; k < kSplit; k++) s += p[k * mn];
+        int m = (int)(e / N), n = (int)(e % N);
+        epilogue(C + b * sC, bias, biasMode, act, alpha, m, n, M, N, ldc, s);
+    }
 }
 
 // SIMT float32 GEMM for the exact path: 128×128 block tile, K in steps of 8,
@@ -232,10 +363,13 @@ template <int AM, int BMODE, typename TA, typename TB>
 __device__ __forceinline__ void gemm_f32_body(const TA* __restrict__ A, const TB* __restrict__ B, float* __restrict__ C,
                                               const float* __restrict__ bias, int M, int N, int K, int lda, int ldb,
                                               int ldc, i64 sA, i64 sB, i64 sC, float alpha, int act, int biasMode,
-                                              ConvGeom g) {
+                                              ConvGeom g, int kSplit, float* __restrict__ work, int alignA,
+                                              int alignB) {
     using namespace simt;
     __shared__ float As[BK][BM + 4];
     __shared__ float Bs[BK][BN + 4];
+    // The exact kernels never split K (kSplit is 1); the parameters keep one
+    // signature for both families.
     const int b = blockIdx.z;
     A += b * sA;
     B += b * sB;
@@ -289,8 +423,10 @@ __device__ __forceinline__ void gemm_f32_body(const TA* __restrict__ A, const TB
 #define GEMM_PARAMS(TA, TB)                                                                                         \
     const TA *A, const TB *B, float *C, const float *bias, int M, int N, int K, int lda, int ldb, int ldc, i64 sA, \
         i64 sB, i64 sC, float alpha, int act, int biasMode, int cin, int h, int w, int kh, int kw, int stride,     \
-        int pad, int wout
-#define GEMM_ARGS A, B, C, bias, M, N, K, lda, ldb, ldc, sA, sB, sC, alpha, act, biasMode, ConvGeom{cin, h, w, kh, kw, stride, pad, wout}
+        int pad, int wout, int kSplit, float *work, int alignA, int alignB
+#define GEMM_ARGS                                                                                             \
+    A, B, C, bias, M, N, K, lda, ldb, ldc, sA, sB, sC, alpha, act, biasMode, ConvGeom{cin, h, w, kh, kw, stride, \
+        pad, wout}, kSplit, work, alignA, alignB
 
 #define GEMM_KERNEL(kind, body, threads, AM, BMODE, TA, TB, tag)                                        \
     extern "C" __global__ void __launch_bounds__(threads) gemm_##kind##_##tag(GEMM_PARAMS(TA, TB)) { \
@@ -334,12 +470,12 @@ __device__ __forceinline__ void dwconv_body(const float* x, const TW* w, const f
                                             int cout, int h, int wd, int kh, int kw, int stride, int pad, int hout,
                                             int wout) {
     const int mult = cout / cin;  // output channels per input channel
-    i64 total = (i64)n * cout * hout * wout;
-    for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < total; i += (i64)gridDim.x * blockDim.x) {
-        int ox = i % wout;
-        int oy = (i / wout) % hout;
-        int oc = (i / ((i64)wout * hout)) % cout;
-        i64 img = i / ((i64)wout * hout * cout);
+    u32 total = (u32)n * cout * hout * wout;
+    GRID_LOOP32(i, total) {
+        int ox = i % (u32)wout;
+        int oy = (i / (u32)wout) % (u32)hout;
+        int oc = (i / ((u32)wout * hout)) % (u32)cout;
+        i64 img = i / ((u32)wout * hout * cout);
         const float* xp = x + (img * cin + oc / mult) * (i64)h * wd;
         float s = 0.f;
         for (int ky = 0; ky < kh; ky++) {
@@ -647,8 +783,9 @@ __device__ __forceinline__ void gn_apply_body(const float* __restrict__ x, const
     __syncthreads();
     const float mean = stats[0], rstd = stats[1];
     const int c0 = (int)(g % groups) * cpg;
-    for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < groupSize; i += (i64)gridDim.x * blockDim.x) {
-        int c = c0 + (int)(i / spatial);
+    const u32 sp = (u32)spatial;
+    GRID_LOOP32(i, groupSize) {
+        int c = c0 + (int)(i / sp);
         float val = (xp[i] - mean) * rstd;
         if (gamma) val *= ldf(gamma, c);
         if (beta) val += ldf(beta, c);
@@ -718,10 +855,10 @@ extern "C" __global__ void softmax_rows(const float* x, float* y, int d) {
 // one thread per (outer, inner), two passes for the variance.
 extern "C" __global__ void reduce_axis(const float* __restrict__ x, float* __restrict__ y, i64 outer, int n, i64 inner,
                                        int variance) {
-    i64 total = outer * inner;
-    for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < total; i += (i64)gridDim.x * blockDim.x) {
-        i64 o = i / inner, in = i % inner;
-        const float* p = x + o * n * inner + in;
+    u32 total = (u32)(outer * inner);
+    GRID_LOOP32(i, total) {
+        u32 o = i / (u32)inner, in = i % (u32)inner;
+        const float* p = x + (i64)o * n * inner + in;
         double s = 0;
         for (int j = 0; j < n; j++) s += p[(i64)j * inner];
         double mean = s / n;
@@ -764,15 +901,20 @@ template <typename TB>
 __device__ __forceinline__ void binary_body(const float* a, const TB* b, float* y, int op, i64 d0, i64 d1, i64 d2,
                                             i64 d3, i64 as0, i64 as1, i64 as2, i64 as3, i64 bs0, i64 bs1, i64 bs2,
                                             i64 bs3) {
-    i64 n = d0 * d1 * d2 * d3;
-    GRID_LOOP(i, n) {
-        i64 r = i;
-        i64 i3 = r % d3; r /= d3;
-        i64 i2 = r % d2; r /= d2;
-        i64 i1 = r % d1;
-        i64 i0 = r / d1;
-        float x = a[i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3];
-        float z = ldf(b, i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3);
+    const u32 n = (u32)(d0 * d1 * d2 * d3);
+    if (d0 == 1 && d1 == 1 && d2 == 1 && as3 == 1 && bs3 == 1) {
+        GRID_LOOP32(i, n) y[i] = op == 0 ? a[i] + ldf(b, i) : a[i] * ldf(b, i);  // same shape
+        return;
+    }
+    const u32 D1 = (u32)d1, D2 = (u32)d2, D3 = (u32)d3;
+    GRID_LOOP32(i, n) {
+        u32 r = i;
+        u32 i3 = r % D3; r /= D3;
+        u32 i2 = r % D2; r /= D2;
+        u32 i1 = r % D1;
+        u32 i0 = r / D1;
+        float x = a[i0 * (u32)as0 + i1 * (u32)as1 + i2 * (u32)as2 + i3 * (u32)as3];
+        float z = ldf(b, i0 * (u32)bs0 + i1 * (u32)bs1 + i2 * (u32)bs2 + i3 * (u32)bs3);
         y[i] = op == 0 ? x + z : x * z;
     }
 }
@@ -788,8 +930,8 @@ extern "C" __global__ void binary_fh(const float* a, const __half* b, float* y, 
 // copy_2d copies rows×cols floats from src (row stride sld) to dst (row
 // stride dld): Concat and Split as strided block copies.
 extern "C" __global__ void copy_2d(const float* src, float* dst, i64 rows, i64 cols, i64 sld, i64 dld) {
-    GRID_LOOP(i, rows * cols) {
-        i64 r = i / cols, c = i % cols;
+    GRID_LOOP32(i, rows * cols) {
+        u32 r = i / (u32)cols, c = i % (u32)cols;
         dst[r * dld + c] = src[r * sld + c];
     }
 }
@@ -798,25 +940,25 @@ extern "C" __global__ void copy_2d(const float* src, float* dst, i64 rows, i64 c
 // at Σ i·s with s the input strides of the permuted dims (rank padded to 6).
 extern "C" __global__ void permute6(const float* x, float* y, i64 o0, i64 o1, i64 o2, i64 o3, i64 o4, i64 o5, i64 s0,
                                     i64 s1, i64 s2, i64 s3, i64 s4, i64 s5) {
-    i64 n = o0 * o1 * o2 * o3 * o4 * o5;
-    GRID_LOOP(i, n) {
-        i64 r = i;
-        i64 i5 = r % o5; r /= o5;
-        i64 i4 = r % o4; r /= o4;
-        i64 i3 = r % o3; r /= o3;
-        i64 i2 = r % o2; r /= o2;
-        i64 i1 = r % o1;
-        i64 i0 = r / o1;
-        y[i] = x[i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4 + i5 * s5];
+    const u32 n = (u32)(o0 * o1 * o2 * o3 * o4 * o5);
+    GRID_LOOP32(i, n) {
+        u32 r = i;
+        u32 i5 = r % (u32)o5; r /= (u32)o5;
+        u32 i4 = r % (u32)o4; r /= (u32)o4;
+        u32 i3 = r % (u32)o3; r /= (u32)o3;
+        u32 i2 = r % (u32)o2; r /= (u32)o2;
+        u32 i1 = r % (u32)o1;
+        u32 i0 = r / (u32)o1;
+        y[i] = x[i0 * (u32)s0 + i1 * (u32)s1 + i2 * (u32)s2 + i3 * (u32)s3 + i4 * (u32)s4 + i5 * (u32)s5];
     }
 }
 
 // Nearest ×2 upsampling of [planes, h, w] → [planes, 2h, 2w].
 extern "C" __global__ void upsample2x(const float* x, float* y, i64 planes, int h, int w) {
     const int ow = 2 * w, oh = 2 * h;
-    GRID_LOOP(i, planes * oh * ow) {
-        i64 p = i / ((i64)oh * ow);
-        int r = (int)(i % ((i64)oh * ow));
+    GRID_LOOP32(i, planes * oh * ow) {
+        u32 p = i / ((u32)oh * ow);
+        int r = (int)(i % ((u32)oh * ow));
         int oy = r / ow, ox = r % ow;
         y[i] = x[(p * h + oy / 2) * w + ox / 2];
     }
@@ -825,9 +967,9 @@ extern "C" __global__ void upsample2x(const float* x, float* y, i64 planes, int 
 // 2×2 average pooling with stride 2 (floor mode): [planes, h, w] → [planes, h/2, w/2].
 extern "C" __global__ void avgpool2x2(const float* x, float* y, i64 planes, int h, int w) {
     const int oh = h / 2, ow = w / 2;
-    GRID_LOOP(i, planes * oh * ow) {
-        i64 p = i / ((i64)oh * ow);
-        int r = (int)(i % ((i64)oh * ow));
+    GRID_LOOP32(i, planes * oh * ow) {
+        u32 p = i / ((u32)oh * ow);
+        int r = (int)(i % ((u32)oh * ow));
         int oy = r / ow, ox = r % ow;
         const float* s = x + (p * h + 2 * oy) * w + 2 * ox;
         y[i] = 0.25f * (s[0] + s[1] + s[w] + s[w + 1]);
@@ -837,9 +979,9 @@ extern "C" __global__ void avgpool2x2(const float* x, float* y, i64 planes, int 
 // Embedding gather: rows of table [V, D] picked by ids.
 template <typename T>
 __device__ __forceinline__ void embed_body(const T* table, const int* ids, float* y, int n, int d) {
-    GRID_LOOP(i, (i64)n * d) {
-        i64 r = i / d;
-        int c = (int)(i % d);
+    GRID_LOOP32(i, (u32)n * d) {
+        u32 r = i / (u32)d;
+        int c = (int)(i % (u32)d);
         y[i] = ldf(table, (i64)ids[r] * d + c);
     }
 }
