@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/dreamlayer/dreamlayer/backend/events"
 	"github.com/dreamlayer/dreamlayer/backend/history"
@@ -100,14 +101,48 @@ func New(db *history.DB, opener Opener, emitter events.Emitter, logger *slog.Log
 	return s
 }
 
+// Filter narrows a gallery listing. Every set field must match; the zero
+// Filter lists everything.
+type Filter struct {
+	// Text is what the user typed in the search box (any text; see
+	// history.ListOutputs).
+	Text     string `json:"text"`
+	Model    string `json:"model"`    // exact model as recorded; "" any
+	Provider string `json:"provider"` // exact provider id; "" any
+	// SinceMs and UntilMs bound the creation time to [SinceMs, UntilMs) in
+	// Unix milliseconds; 0 is unbounded. The UI computes them, because
+	// "today" depends on the user's time zone.
+	SinceMs int64 `json:"sinceMs"`
+	UntilMs int64 `json:"untilMs"`
+}
+
+// Facets are the filter choices the gallery offers, from the recorded outputs.
+type Facets = history.Facets
+
 // List returns one page of outputs matching query (any text; see
 // history.ListOutputs), newest first. limit ≤ 0 means 50; at most 200.
 func (s *Service) List(ctx context.Context, query string, offset, limit int) (Page, error) {
+	return s.ListFiltered(ctx, Filter{Text: query}, offset, limit)
+}
+
+// ListFiltered returns one page of outputs matching f, newest first, and the
+// number of matches in all. limit ≤ 0 means 50; at most 200.
+func (s *Service) ListFiltered(ctx context.Context, f Filter, offset, limit int) (Page, error) {
 	if limit <= 0 {
 		limit = defaultPageSize
 	}
 	limit = min(limit, maxPageSize)
-	recs, total, err := s.db.ListOutputs(ctx, history.Query{Text: query, Limit: limit, Offset: max(offset, 0)})
+	if f.SinceMs < 0 || f.UntilMs < 0 {
+		return Page{}, fmt.Errorf("gallery list: negative date bound (since %d, until %d)", f.SinceMs, f.UntilMs)
+	}
+	q := history.Query{Text: f.Text, Model: f.Model, Provider: f.Provider, Limit: limit, Offset: max(offset, 0)}
+	if f.SinceMs > 0 {
+		q.Since = time.UnixMilli(f.SinceMs)
+	}
+	if f.UntilMs > 0 {
+		q.Until = time.UnixMilli(f.UntilMs)
+	}
+	recs, total, err := s.db.ListOutputs(ctx, q)
 	if err != nil {
 		return Page{}, fmt.Errorf("gallery list: %w", err)
 	}
@@ -116,6 +151,16 @@ func (s *Service) List(ctx context.Context, query string, offset, limit int) (Pa
 		items[i] = toItem(r)
 	}
 	return Page{Items: items, Total: total}, nil
+}
+
+// Facets lists the models and providers that have outputs, most used first,
+// and the range of creation dates, for the gallery's filter menus.
+func (s *Service) Facets(ctx context.Context) (Facets, error) {
+	f, err := s.db.OutputFacets(ctx)
+	if err != nil {
+		return Facets{}, fmt.Errorf("gallery facets: %w", err)
+	}
+	return f, nil
 }
 
 // Get returns one item; errors.Is(err, history.ErrNotFound) for unknown ids.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -33,11 +34,106 @@ type OutputRecord struct {
 	CreatedAt time.Time      `json:"createdAt"`
 }
 
-// Query selects outputs for ListOutputs.
+// Query selects outputs for ListOutputs. Every set field narrows the
+// result; the zero Query lists everything.
 type Query struct {
-	Text   string // words to search for in prompt, negative prompt and model; "" lists all
-	Limit  int    // default 100, at most 1000
+	Text     string // words to search for in prompt, negative prompt and model; "" lists all
+	Model    string // exact model name as recorded; "" any
+	Provider string // exact provider id ("local", "openai", …); "" any
+	// Since and Until bound created_at to [Since, Until); zero means unbounded.
+	Since  time.Time
+	Until  time.Time
+	Limit  int // default 100, at most 1000
 	Offset int
+}
+
+// where builds the WHERE clause (with its leading keyword, or "") and its
+// arguments. Values are always bound, never spliced into the SQL.
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	if match := ftsQuery(q.Text); match != "" {
+		conds = append(conds, `seq IN (SELECT rowid FROM outputs_fts WHERE outputs_fts MATCH ?)`)
+		args = append(args, match)
+	}
+	if q.Model != "" {
+		conds = append(conds, `model = ?`)
+		args = append(args, q.Model)
+	}
+	if q.Provider != "" {
+		conds = append(conds, `provider = ?`)
+		args = append(args, q.Provider)
+	}
+	if !q.Since.IsZero() {
+		conds = append(conds, `created_at >= ?`)
+		args = append(args, encodeTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		conds = append(conds, `created_at < ?`)
+		args = append(args, encodeTime(q.Until))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return "WHERE " + strings.Join(conds, " AND "), args
+}
+
+// FacetValue is one distinct value of a column and how many outputs have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Facets are the values the gallery's filters can offer, taken from the
+// outputs actually recorded, most used first.
+type Facets struct {
+	Models    []FacetValue `json:"models"`
+	Providers []FacetValue `json:"providers"`
+	// Oldest and Newest bound the outputs' creation times; zero when empty.
+	Oldest time.Time `json:"oldest"`
+	Newest time.Time `json:"newest"`
+}
+
+// maxFacetValues bounds a facet list: a picker with more entries than this
+// is unusable anyway, and the query stays cheap on huge histories.
+const maxFacetValues = 500
+
+// OutputFacets returns the distinct models and providers in the history
+// (empty strings left out) and the range of creation times.
+func (d *DB) OutputFacets(ctx context.Context) (Facets, error) {
+	f := Facets{Models: []FacetValue{}, Providers: []FacetValue{}}
+	for _, c := range []struct {
+		column string
+		dst    *[]FacetValue
+	}{{"model", &f.Models}, {"provider", &f.Providers}} {
+		// column comes from the fixed list above, never from input.
+		rows, err := d.sql.QueryContext(ctx, `SELECT `+c.column+`, COUNT(*) AS n FROM outputs WHERE `+c.column+
+			` != '' GROUP BY `+c.column+` ORDER BY n DESC, `+c.column+` LIMIT ?`, maxFacetValues)
+		if err != nil {
+			return Facets{}, fmt.Errorf("output facets %s: %w", c.column, err)
+		}
+		for rows.Next() {
+			var v FacetValue
+			if err := rows.Scan(&v.Value, &v.Count); err != nil {
+				rows.Close()
+				return Facets{}, fmt.Errorf("output facets %s: %w", c.column, err)
+			}
+			*c.dst = append(*c.dst, v)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return Facets{}, fmt.Errorf("output facets %s: %w", c.column, err)
+		}
+	}
+	var oldest, newest sql.NullInt64
+	if err := d.sql.QueryRowContext(ctx, `SELECT MIN(created_at), MAX(created_at) FROM outputs`).Scan(&oldest, &newest); err != nil {
+		return Facets{}, fmt.Errorf("output facets dates: %w", err)
+	}
+	if oldest.Valid {
+		f.Oldest, f.Newest = decodeTime(oldest.Int64), decodeTime(newest.Int64)
+	}
+	return f, nil
 }
 
 const outputColumns = `id, COALESCE(job_id, ''), path, provider, model, prompt, negative_prompt, seed, width, height, params, created_at`
@@ -105,11 +201,10 @@ func (d *DB) ListOutputs(ctx context.Context, q Query) ([]OutputRecord, int, err
 	limit = min(limit, maxListLimit)
 	offset := max(q.Offset, 0)
 
-	where, args := "", []any{}
-	if match := ftsQuery(q.Text); match != "" {
-		where = `WHERE seq IN (SELECT rowid FROM outputs_fts WHERE outputs_fts MATCH ?)`
-		args = append(args, match)
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return []OutputRecord{}, 0, nil // an empty range matches nothing
 	}
+	where, args := q.where()
 	var total int
 	if err := d.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM outputs `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("list outputs %q: %w", q.Text, err)
