@@ -3,8 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { devBinary, launchBrowser, makeHome, openPage, removeHome, startApp } from './harness.mjs';
 
 const JOB_TIMEOUT = 180_000;
@@ -24,6 +25,35 @@ function newestPNG(dir) {
   };
   walk(dir);
   return best?.p ?? null;
+}
+
+// readGrayPNG decodes the 8-bit grayscale, unfiltered PNG the mask painter
+// writes: its size and one byte per pixel.
+function readGrayPNG(file) {
+  const b = readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  let o = 8;
+  let width = 0;
+  let height = 0;
+  const idat = [];
+  while (o < b.length) {
+    const len = b.readUInt32BE(o);
+    const type = b.subarray(o + 4, o + 8).toString('latin1');
+    if (type === 'IHDR') {
+      width = b.readUInt32BE(o + 8);
+      height = b.readUInt32BE(o + 12);
+      assert.equal(b[o + 16], 8, 'bit depth');
+      assert.equal(b[o + 17], 0, 'grayscale');
+    } else if (type === 'IDAT') idat.push(b.subarray(o + 8, o + 8 + len));
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const pixels = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) {
+    assert.equal(raw[y * (width + 1)], 0, 'filter none');
+    raw.copy(pixels, y * width, y * (width + 1) + 1, (y + 1) * (width + 1));
+  }
+  return { width, height, at: (x, y) => pixels[y * width + x] };
 }
 
 async function fillNumber(page, testId, value) {
@@ -156,6 +186,42 @@ describe('Generate against the real engine', () => {
     await page.getByTestId('generate-button').click();
     await waitJob(page, 'done');
     await page.getByTestId('result-image').waitFor({ timeout: 20_000 });
+  });
+
+  test('Inpaint: a painted stroke travels with the request as a full-size mask', async () => {
+    // The Img2Img test left the 64 px image as the input; Inpaint paints on it.
+    await page.getByTestId('nav-generate').click();
+    await page.getByTestId('tab-inpaint').click();
+    const canvas = page.getByTestId('mask-canvas');
+    await canvas.waitFor({ timeout: 10_000 });
+    assert.equal(await canvas.getAttribute('width'), '64');
+    const box = await canvas.boundingBox();
+    assert.ok(box.width > 64, `the 64 px image is shown larger for painting (${box.width} px)`);
+    // A horizontal stroke across the middle third, at mid height.
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width / 3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + (box.width * 2) / 3, y, { steps: 10 });
+    await page.mouse.up();
+    await page.locator('[data-testid="mask-painter"][data-mask-state="painted"]').waitFor({ timeout: 10_000 });
+
+    await setUp(page, { steps: 3 });
+    await page.getByTestId('prompt').fill('a tiny repaint');
+    await page.getByTestId('generate-button').click();
+    await waitJob(page, 'done');
+    await page.getByTestId('result-image').waitFor({ timeout: 20_000 });
+
+    // The job as the backend queued it: inpaint, with the painted file as its mask.
+    const job = await page.evaluate(async () => (await window.go.main.App.ListJobs())[0]);
+    assert.equal(job.request.mode, 'inpaint');
+    const maskPath = job.request.params.mask;
+    assert.ok(maskPath && existsSync(maskPath), `the mask file exists: ${maskPath}`);
+    const mask = readGrayPNG(maskPath);
+    assert.deepEqual([mask.width, mask.height], [64, 64], 'the mask has the init image\'s full size');
+    assert.equal(mask.at(32, 32), 255, 'the stroke is white');
+    assert.equal(mask.at(2, 2), 0, 'away from the stroke is black');
+    assert.equal(mask.at(32, 2), 0);
+    assert.deepEqual(page.pageErrors, []);
   });
 
   test('Interrupt cancels a running generation', async () => {

@@ -5,6 +5,7 @@ import { firstImage, OUTPUT_DRAG_TYPE, type OutputDrag } from '@/lib/files'
 import { cn } from '@/lib/utils'
 import { useGenerateStore, useGenForm } from '@/stores/generate'
 import { Card, FieldLabel, SelectField, SliderField } from './controls'
+import { MaskPainter } from './MaskPainter'
 
 const RESIZE_MODES = [
   { id: 'just_resize', label: 'Just resize' },
@@ -14,7 +15,9 @@ const RESIZE_MODES = [
 
 /**
  * The Img2Img input: drop a file from the OS, drag a result or gallery image,
- * paste from the clipboard (while this page is open) or browse.
+ * paste from the clipboard (while this page is open) or browse. On the
+ * Inpaint tab the image shows in the mask painter instead (drops still
+ * replace it).
  */
 export function InitImage() {
   const form = useGenForm('img2img')
@@ -53,6 +56,7 @@ export function InitImage() {
   }
 
   const has = form.initImage !== ''
+  const painting = form.inpaint && has && form.initPreview !== ''
   return (
     <Card className="space-y-3.5">
       <div>
@@ -68,62 +72,87 @@ export function InitImage() {
         >
           Image
         </FieldLabel>
-        <div
-          data-testid="init-dropzone"
-          data-has-image={has || undefined}
-          role="button"
-          tabIndex={0}
-          aria-label="Drop an image, paste one, or click to choose a file"
-          onClick={() => input.current?.click()}
-          onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
-          onDragOver={(e) => {
-            e.preventDefault()
-            e.dataTransfer.dropEffect = 'copy'
-            setOver(true)
-          }}
-          onDragLeave={() => setOver(false)}
-          onDrop={onDrop}
-          className={cn(
-            'group relative flex min-h-40 cursor-default items-center justify-center overflow-hidden rounded-lg border border-dashed border-input bg-background/50 outline-none transition-colors focus-visible:ring-2 focus-visible:ring-ring/50',
-            over && 'border-primary bg-primary/8',
-            has && 'border-solid',
-          )}
-        >
-          {has && form.initPreview ? (
-            <img src={form.initPreview} alt="Input image" data-testid="init-preview" className="max-h-72 w-full object-contain" />
-          ) : has ? (
-            <div className="px-4 py-8 text-center text-[12px] text-muted-foreground" data-testid="init-preview">
-              <span className="font-mono" data-selectable>{form.initImage}</span>
-            </div>
-          ) : (
-            <div className="flex flex-col items-center gap-2 px-4 py-8 text-center">
-              <div className="flex size-10 items-center justify-center rounded-xl border bg-panel shadow-xs transition-transform group-hover:scale-105">
-                <ImageUp className="size-5 text-primary" />
-              </div>
-              <div className="text-[13px] font-medium">Drop an image here</div>
-              <div className="flex items-center gap-1 text-[11.5px] text-muted-foreground">
-                or click to browse · <ClipboardPaste className="size-3" /> paste with Ctrl+V
-              </div>
-            </div>
-          )}
-          {uploading && (
-            <div className="absolute inset-0 flex items-center justify-center bg-background/70">
-              <Loader2 className="size-5 animate-spin text-muted-foreground" />
-            </div>
-          )}
-          <input
-            ref={input}
-            type="file"
-            accept="image/png,image/jpeg,image/webp"
-            className="hidden"
-            data-testid="init-file-input"
-            onChange={(e) => {
-              const f = firstImage(e.target.files)
-              if (f) void upload(f)
-              e.target.value = ''
+        {painting ? (
+          <div
+            data-testid="init-dropzone"
+            data-has-image
+            onDragOver={(e) => {
+              e.preventDefault()
+              e.dataTransfer.dropEffect = 'copy'
             }}
-          />
-        </div>
+            onDrop={onDrop}
+            className="relative"
+          >
+            <MaskPainter imageUrl={form.initPreview} imagePath={form.initImage} />
+            {uploading && (
+              <div className="absolute inset-0 flex items-center justify-center bg-background/70">
+                <Loader2 className="size-5 animate-spin text-muted-foreground" />
+              </div>
+            )}
+          </div>
+        ) : (
+          <div
+            data-testid="init-dropzone"
+            data-has-image={has || undefined}
+            role="button"
+            tabIndex={0}
+            aria-label="Drop an image, paste one, or click to choose a file"
+            onClick={() => input.current?.click()}
+            onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
+            onDragOver={(e) => {
+              e.preventDefault()
+              e.dataTransfer.dropEffect = 'copy'
+              setOver(true)
+            }}
+            onDragLeave={() => setOver(false)}
+            onDrop={onDrop}
+            className={cn(
+              'group relative flex min-h-40 cursor-default items-center justify-center overflow-hidden rounded-lg border border-dashed border-input bg-background/50 outline-none transition-colors focus-visible:ring-2 focus-visible:ring-ring/50',
+              over && 'border-primary bg-primary/8',
+              has && 'border-solid',
+            )}
+          >
+            {has && form.initPreview ? (
+              <img src={form.initPreview} alt="Input image" data-testid="init-preview" className="max-h-72 w-full object-contain" />
+            ) : has ? (
+              <div className="px-4 py-8 text-center text-[12px] text-muted-foreground" data-testid="init-preview">
+                <span className="font-mono" data-selectable>{form.initImage}</span>
+              </div>
+            ) : (
+              <div className="flex flex-col items-center gap-2 px-4 py-8 text-center">
+                <div className="flex size-10 items-center justify-center rounded-xl border bg-panel shadow-xs transition-transform group-hover:scale-105">
+                  <ImageUp className="size-5 text-primary" />
+                </div>
+                <div className="text-[13px] font-medium">Drop an image here</div>
+                <div className="flex items-center gap-1 text-[11.5px] text-muted-foreground">
+                  or click to browse · <ClipboardPaste className="size-3" /> paste with Ctrl+V
+                </div>
+              </div>
+            )}
+            {uploading && (
+              <div className="absolute inset-0 flex items-center justify-center bg-background/70">
+                <Loader2 className="size-5 animate-spin text-muted-foreground" />
+              </div>
+            )}
+            <input
+              ref={input}
+              type="file"
+              accept="image/png,image/jpeg,image/webp"
+              className="hidden"
+              data-testid="init-file-input"
+              onChange={(e) => {
+                const f = firstImage(e.target.files)
+                if (f) void upload(f)
+                e.target.value = ''
+              }}
+            />
+          </div>
+        )}
+        {form.inpaint && has && !painting && (
+          <p className="mt-2 text-[12px] text-muted-foreground" data-testid="mask-needs-preview">
+            Drop the image again to paint a mask on it.
+          </p>
+        )}
       </div>
       {/* Cloud edits take the image as it is: no denoising or resize settings. */}
       {!form.cloud && (

@@ -1,13 +1,16 @@
-import { AlertCircle, Ban, ExternalLink, FolderOpen, ImagePlus, Loader2, Recycle, RotateCcw, Sparkles } from 'lucide-react'
+import { AlertCircle, Ban, Brush, Copy, Download, ExternalLink, FolderOpen, ImagePlus, Loader2, Recycle, RotateCcw, Sparkles } from 'lucide-react'
 import { useEffect, useState } from 'react'
 import { Button } from '@/components/ui/button'
 import { Tip } from '@/components/ui/tooltip'
+import { api } from '@/lib/api'
 import { OUTPUT_DRAG_TYPE } from '@/lib/files'
+import { notify } from '@/lib/notify'
 import type { Job, JobProgress, OutputItem } from '@/lib/types'
-import { cn } from '@/lib/utils'
+import { cn, errorMessage } from '@/lib/utils'
 import { useGalleryStore } from '@/stores/gallery'
 import { type GenTab, useGenerateStore } from '@/stores/generate'
 import { isLive, progressOf, useJobsStore } from '@/stores/jobs'
+import { copyImage } from './clipboard'
 
 /** "Step 3/20 · ETA 12 s", or the stage while no step has run yet. */
 export function progressText(p: JobProgress | undefined, state: string): string {
@@ -37,15 +40,50 @@ function ProgressBar({ job, p }: { job: Job; p: JobProgress | undefined }) {
   )
 }
 
-function Actions({ job, item, tab }: { job: Job; item: OutputItem | undefined; tab: GenTab }) {
+/** Save as…: the native dialog picks where a byte-exact copy (metadata included) goes. */
+export async function saveResultAs(item: OutputItem): Promise<void> {
+  try {
+    const path = await api.saveOutputAs(item.id)
+    if (path) notify.success(`Saved ${path}`)
+  } catch (e) {
+    notify.error(`Could not save the image: ${errorMessage(e)}`)
+  }
+}
+
+/** Copy: the image itself where the webview allows, else its path; a toast says which. */
+export async function copyResult(item: OutputItem): Promise<void> {
+  try {
+    const what = await copyImage(item.url, item.path)
+    if (what === 'image') notify.success('Image copied to the clipboard')
+    else notify.success(`Copied the file path: ${item.path}`)
+  } catch (e) {
+    notify.error(`Could not copy: ${errorMessage(e)}`)
+  }
+}
+
+function Actions({ job, item }: { job: Job; item: OutputItem | undefined }) {
   const open = useGalleryStore((s) => s.open)
   const reveal = useGalleryStore((s) => s.reveal)
   const reuse = useGenerateStore((s) => s.reuse)
   const reuseSeed = useGenerateStore((s) => s.reuseSeed)
   const sendToImg2Img = useGenerateStore((s) => s.sendToImg2Img)
+  const update = useGenerateStore((s) => s.update)
   const seed = item?.seed ?? job.outputs?.[0]?.seed
+  const sendTo = (inpaint: boolean) => {
+    if (!item) return
+    sendToImg2Img(item.path, item.url)
+    update('img2img', { inpaint })
+  }
   return (
     <div className="flex flex-wrap items-center gap-1.5" data-testid="result-actions">
+      <Button size="sm" variant="secondary" disabled={!item} onClick={() => item && void saveResultAs(item)} data-testid="result-save-as">
+        <Download />
+        Save as…
+      </Button>
+      <Button size="sm" variant="secondary" disabled={!item} onClick={() => item && void copyResult(item)} data-testid="result-copy">
+        <Copy />
+        Copy
+      </Button>
       <Button size="sm" variant="secondary" disabled={!item} onClick={() => item && void open(item.id)} data-testid="result-open">
         <ExternalLink />
         Open
@@ -54,9 +92,13 @@ function Actions({ job, item, tab }: { job: Job; item: OutputItem | undefined; t
         <FolderOpen />
         Show in folder
       </Button>
-      <Button size="sm" variant="secondary" disabled={!item} onClick={() => item && sendToImg2Img(item.path, item.url)} data-testid="result-to-img2img">
+      <Button size="sm" variant="secondary" disabled={!item} onClick={() => sendTo(false)} data-testid="result-to-img2img">
         <ImagePlus />
-        {tab === 'img2img' ? 'Use as input' : 'Send to Img2Img'}
+        Send to Img2Img
+      </Button>
+      <Button size="sm" variant="secondary" disabled={!item} onClick={() => sendTo(true)} data-testid="result-to-inpaint">
+        <Brush />
+        Send to Inpaint
       </Button>
       <div className="ml-auto flex items-center gap-1">
         <Tip label="Put these parameters back into the form">
@@ -186,7 +228,7 @@ export function OutputPane({ tab }: { tab: GenTab }) {
               ))}
             </div>
           )}
-          <Actions job={job} item={current} tab={tab} />
+          <Actions job={job} item={current} />
         </>
       )}
     </div>
