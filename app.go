@@ -22,6 +22,8 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/stats"
 	"github.com/dreamlayer/dreamlayer/backend/studio"
 	"github.com/dreamlayer/dreamlayer/backend/version"
+	"github.com/dreamlayer/dreamlayer/backend/workflowjobs"
+	"github.com/dreamlayer/dreamlayer/backend/workflows/remote"
 )
 
 // App is the object the UI calls. Each method is one call into a service;
@@ -234,4 +236,90 @@ func (a *App) MoveJob(id string, toIndex int) error { return a.studio.Jobs.Move(
 // for the Stats page.
 func (a *App) GetStats(rangeHours int) (stats.Summary, error) {
 	return a.studio.Stats.Summary(a.ctx, rangeHours)
+}
+
+// ListOutputsFiltered pages through generated images matching the gallery's
+// search box and filters (model, provider, date range), newest first.
+func (a *App) ListOutputsFiltered(filter gallery.Filter, offset, limit int) (gallery.Page, error) {
+	return a.studio.Gallery.ListFiltered(a.ctx, filter, offset, limit)
+}
+
+// GalleryFacets lists the models and providers that have images, for the gallery's filters.
+func (a *App) GalleryFacets() (gallery.Facets, error) { return a.studio.Gallery.Facets(a.ctx) }
+
+// SaveOutputAs asks, with the native save dialog, where to put a copy of an
+// output and copies the file there byte for byte (its generation metadata
+// intact). It returns the path written, or "" when the user cancelled.
+func (a *App) SaveOutputAs(id string) (string, error) {
+	return a.saveOutputAs(id, func(opts runtime.SaveDialogOptions) (string, error) {
+		return runtime.SaveFileDialog(a.ctx, opts)
+	})
+}
+
+// saveOutputAs is SaveOutputAs with the dialog passed in: the Wails dialog
+// needs the context Wails gives OnStartup and ends the process when handed
+// any other, so tests pass their own.
+func (a *App) saveOutputAs(id string, ask func(runtime.SaveDialogOptions) (string, error)) (string, error) {
+	item, err := a.studio.Gallery.Get(a.ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("save as: %w", err)
+	}
+	ext := filepath.Ext(item.Path)
+	opts := runtime.SaveDialogOptions{
+		Title:                "Save image as",
+		DefaultFilename:      filepath.Base(item.Path),
+		CanCreateDirectories: true,
+	}
+	if ext != "" {
+		opts.Filters = []runtime.FileFilter{{DisplayName: strings.ToUpper(ext[1:]) + " images (*" + ext + ")", Pattern: "*" + ext}}
+	}
+	dst, err := ask(opts)
+	if err != nil {
+		return "", fmt.Errorf("save as: %w", err)
+	}
+	if dst == "" {
+		return "", nil
+	}
+	// GTK's dialog keeps a name typed without an extension as it is; the
+	// copy is the same kind of file as the output, so it gets its extension.
+	if filepath.Ext(dst) == "" {
+		dst += ext
+	}
+	if err := generation.CopyImage(item.Path, dst); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
+
+// ListWorkflowTemplates lists the workflow templates (built-in and the
+// user's own) with their descriptions and named inputs.
+func (a *App) ListWorkflowTemplates() ([]workflowjobs.Template, error) {
+	return a.studio.Workflows.Templates()
+}
+
+// LoadWorkflowTemplate returns one template's nodes and editable inputs.
+func (a *App) LoadWorkflowTemplate(id string) (workflowjobs.Workflow, error) {
+	return a.studio.Workflows.LoadTemplate(id)
+}
+
+// LoadWorkflowData reads an opened or dropped file (base64): ComfyUI
+// API-format JSON, or a PNG whose "prompt" chunk holds the graph.
+func (a *App) LoadWorkflowData(name, dataBase64 string) (workflowjobs.Workflow, error) {
+	data, err := decodeBase64(dataBase64)
+	if err != nil {
+		return workflowjobs.Workflow{}, fmt.Errorf("load workflow %s: %w", name, err)
+	}
+	return a.studio.Workflows.Load(name, data)
+}
+
+// RunWorkflow queues a workflow (a template or a loaded graph with the
+// form's values) to run locally or on the ComfyUI servers.
+func (a *App) RunWorkflow(req workflowjobs.RunRequest) (jobs.Job, error) {
+	return a.studio.Workflows.Submit(a.ctx, req)
+}
+
+// CheckComfyServers health-checks ComfyUI servers: the given URLs (a list
+// being edited), or the configured ones when urls is empty.
+func (a *App) CheckComfyServers(urls []string) ([]remote.ServerStatus, error) {
+	return a.studio.Workflows.CheckServers(a.ctx, urls)
 }

@@ -26,6 +26,9 @@ import (
 	"github.com/dreamlayer/dreamlayer/backend/secrets"
 	"github.com/dreamlayer/dreamlayer/backend/settings"
 	"github.com/dreamlayer/dreamlayer/backend/stats"
+	"github.com/dreamlayer/dreamlayer/backend/workflowjobs"
+	"github.com/dreamlayer/dreamlayer/backend/workflows"
+	builtinworkflows "github.com/dreamlayer/dreamlayer/workflows"
 )
 
 // Options says how to build a Studio. Zero values pick the real thing.
@@ -62,6 +65,9 @@ type Studio struct {
 	Prompts    *prompts.Generator
 	// Stats answers the Stats page from the history database.
 	Stats *stats.Service
+	// Workflows runs ComfyUI workflows, locally or on the ComfyUI servers
+	// of the settings, and answers the Workflows page.
+	Workflows *workflowjobs.Service
 }
 
 // Open resolves the folders, loads settings and opens every service. The
@@ -130,6 +136,11 @@ func Open(opts Options) (*Studio, error) {
 		_ = s.History.Close()
 		_ = logger.Close()
 		return nil, fmt.Errorf("register the local engine: %w", err)
+	}
+	if err := s.openWorkflows(current); err != nil {
+		_ = s.History.Close()
+		_ = logger.Close()
+		return nil, err
 	}
 	s.Generation = generation.New(s.Catalog, s.Jobs, filepath.Join(layout.CacheDir, "uploads"))
 	pattern := func() string { return s.Settings.Get().FilenamePattern }
@@ -253,6 +264,9 @@ func (s *Studio) apply(ctx context.Context, cur settings.Settings) error {
 	if err := s.Logger.SetLevel(cur.LogLevel); err != nil {
 		return fmt.Errorf("apply log level: %w", err)
 	}
+	if err := s.Workflows.SetServers(cur.ComfyUI.Servers); err != nil {
+		return fmt.Errorf("apply comfyui servers: %w", err)
+	}
 	s.Engine.Configure(cur.Engine.Device, time.Duration(cur.Engine.IdleTimeoutMinutes)*time.Minute)
 	if err := s.Catalog.SetRoots(ctx, s.modelRoots(cur)); err != nil {
 		return fmt.Errorf("apply model folders: %w", err)
@@ -266,6 +280,7 @@ func (s *Studio) Close() error {
 	defer cancel()
 	return errors.Join(
 		s.Jobs.Close(ctx),
+		s.Workflows.Close(),
 		s.Engine.Close(),
 		s.Catalog.Close(),
 		s.History.Close(),
@@ -288,4 +303,52 @@ func (g galleryRecorder) RecordJob(ctx context.Context, job jobs.Job) error {
 		g.emitter.Emit(events.GalleryChanged, gallery.Change{Type: "added", ID: job.ID})
 	}
 	return nil
+}
+
+// openWorkflows installs the built-in workflow templates, builds the
+// workflow service and registers its local and remote providers.
+func (s *Studio) openWorkflows(cur settings.Settings) error {
+	log := s.Logger.Logger
+	builtin := filepath.Join(s.Layout.DataDir, "workflows-builtin")
+	if err := workflowjobs.InstallTemplates(builtinworkflows.FS, builtin); err != nil {
+		// The app works without templates; files opened by hand still run.
+		log.Warn("workflow templates", "err", err)
+	}
+	uploads := filepath.Join(s.Layout.CacheDir, "uploads")
+	s.Workflows = workflowjobs.New(s.Jobs, workflowjobs.Options{
+		Catalog: workflows.Catalog{Builtin: builtin, User: filepath.Join(s.Layout.DataDir, "workflows")},
+		Local: func() workflows.Options {
+			o := workflows.Options{OutputDir: s.OutputDir(), Inputs: []string{uploads}}
+			for _, root := range s.ModelRoots() {
+				o.Checkpoints = append(o.Checkpoints, modelFolders(root, paths.Checkpoints)...)
+				o.VAEs = append(o.VAEs, modelFolders(root, paths.VAE)...)
+				o.Loras = append(o.Loras, modelFolders(root, paths.Loras)...)
+			}
+			return o
+		},
+		OutputDir: s.OutputDir,
+		Log:       log,
+	})
+	if err := s.Workflows.SetServers(cur.ComfyUI.Servers); err != nil {
+		log.Warn("comfyui servers", "err", err)
+	}
+	for _, p := range s.Workflows.Providers() {
+		if err := s.Jobs.Register(p); err != nil {
+			return fmt.Errorf("register %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// modelFolders lists the folders of one model kind under a root, by the
+// ComfyUI name and every A1111 name that means the same kind, since
+// workflows name files relative to those folders as ComfyUI does.
+func modelFolders(root string, kind paths.Kind) []string {
+	out := []string{filepath.Join(root, string(kind))}
+	for _, name := range []string{"Stable-diffusion", "VAE", "Lora", "LyCORIS"} {
+		if k, ok := paths.KindForFolder(name); ok && k == kind {
+			out = append(out, filepath.Join(root, name))
+		}
+	}
+	return out
 }

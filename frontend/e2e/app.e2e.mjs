@@ -24,7 +24,7 @@ describe('DreamLayer in a browser against the real backend', () => {
 
   test('every page opens from the navigation', async () => {
     const page = await openPage(browser);
-    for (const name of ['generate', 'gallery', 'pnginfo', 'models', 'stats', 'settings']) {
+    for (const name of ['generate', 'workflows', 'gallery', 'pnginfo', 'models', 'stats', 'settings']) {
       await page.getByTestId(`nav-${name}`).click();
       await page.getByTestId(`page-${name}`).waitFor({ timeout: 10_000 });
     }
@@ -33,6 +33,11 @@ describe('DreamLayer in a browser against the real backend', () => {
     // A fresh history: the Stats page answers from the real database with nothing yet.
     await page.getByTestId('nav-stats').click();
     await page.getByTestId('stats-empty').waitFor({ timeout: 10_000 });
+    // The built-in workflow templates are installed and open as a form.
+    await page.getByTestId('nav-workflows').click();
+    await page.getByTestId('template-txt2img/txt2img').click({ timeout: 10_000 });
+    await page.getByTestId('field-6.text').waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('run-remote').isDisabled(), true, 'no ComfyUI servers are configured');
     assert.deepEqual(page.pageErrors, []);
     await page.close();
   });

@@ -11,9 +11,11 @@ import { ModelsPage } from '@/pages/ModelsPage'
 import { PngInfoPage } from '@/pages/PngInfoPage'
 import { SettingsPage } from '@/pages/SettingsPage'
 import { StatsPage } from '@/pages/StatsPage'
+import { WorkflowsPage } from '@/pages/WorkflowsPage'
 
 const TITLES: Record<Route, { title: string; subtitle: string }> = {
   generate: { title: 'Generate', subtitle: 'Make images on this computer' },
+  workflows: { title: 'Workflows', subtitle: 'Run ComfyUI graphs here or on your ComfyUI servers' },
   pnginfo: { title: 'PNG Info', subtitle: 'Read the parameters stored in an image' },
   models: { title: 'Models', subtitle: 'Checkpoints, LoRA and everything else in your models folders' },
   gallery: { title: 'Gallery', subtitle: 'Every image you have made' },
@@ -25,6 +27,8 @@ function Page({ route }: { route: Route }) {
   switch (route) {
     case 'generate':
       return <GeneratePage />
+    case 'workflows':
+      return <WorkflowsPage />
     case 'pnginfo':
       return <PngInfoPage />
     case 'gallery':

@@ -1,4 +1,4 @@
-import { BarChart3, Boxes, FileSearch, Images, Settings, Sparkles, type LucideIcon } from 'lucide-react'
+import { BarChart3, Boxes, FileSearch, Images, Settings, Sparkles, Workflow, type LucideIcon } from 'lucide-react'
 import type { Route } from '@/hooks/useHashRoute'
 import { cn } from '@/lib/utils'
 import { useAppStore } from '@/stores/app'
@@ -14,6 +14,7 @@ interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { route: 'generate', label: 'Generate', icon: Sparkles },
+  { route: 'workflows', label: 'Workflows', icon: Workflow },
   { route: 'gallery', label: 'Gallery', icon: Images },
   { route: 'pnginfo', label: 'PNG Info', icon: FileSearch },
   { route: 'models', label: 'Models', icon: Boxes },

@@ -6,7 +6,8 @@
 // URL switches: ?mock=empty (no models or images), ?theme=light|dark,
 // ?keychain=off (keychain unavailable).
 import { EVENTS } from '@/lib/events'
-import type { GenerateRequest, Job, KeyStatus, Model, OutputItem, Settings, StatSpread, StatsSummary, Style } from '@/lib/types'
+import { sampleTemplates, sampleWorkflow } from '@/dev/mock-workflows'
+import type { GenerateRequest, Job, KeyStatus, Model, OutputItem, Settings, StatSpread, StatsSummary, Style, WorkflowRunRequest } from '@/lib/types'
 
 type Callback = (...data: unknown[]) => void
 
@@ -128,6 +129,7 @@ function defaults(): Settings {
     outputDir: '',
     logLevel: 'info',
     engine: { device: 'auto', idleTimeoutMinutes: 15, memoryBudgetGB: 0 },
+    comfyui: { servers: [] },
     generation: { checkpoint: 'm0', sampler: 'euler_a', scheduler: 'karras', steps: 25, cfgScale: 7, width: 1024, height: 1024, seed: -1, clipSkip: 1, batchSize: 1 },
   }
 }
@@ -254,6 +256,29 @@ export function installMockBackend(): void {
       const hits = outputs.filter((o) => !q || o.prompt.toLowerCase().includes(q) || o.model.toLowerCase().includes(q) || String(o.seed).includes(q))
       return delay({ items: hits.slice(offset, offset + limit), total: hits.length }, 400)
     },
+    ListOutputsFiltered: (f: { text: string; model: string; provider: string; sinceMs: number; untilMs: number }, offset: number, limit: number) => {
+      const q = f.text.toLowerCase()
+      const hits = outputs.filter((o) => {
+        const t = Date.parse(o.createdAt)
+        return (
+          (!q || o.prompt.toLowerCase().includes(q) || o.model.toLowerCase().includes(q) || String(o.seed).includes(q)) &&
+          (!f.model || o.model === f.model) &&
+          (!f.provider || o.provider === f.provider) &&
+          (!f.sinceMs || t >= f.sinceMs) &&
+          (!f.untilMs || t < f.untilMs)
+        )
+      })
+      return delay({ items: hits.slice(offset, offset + limit), total: hits.length }, 400)
+    },
+    GalleryFacets: () => {
+      const count = (key: 'model' | 'provider') => {
+        const m = new Map<string, number>()
+        for (const o of outputs) if (o[key]) m.set(o[key], (m.get(o[key]) ?? 0) + 1)
+        return [...m].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count)
+      }
+      const times = outputs.map((o) => o.createdAt).sort()
+      return delay({ models: count('model'), providers: count('provider'), oldest: times[0] ?? '', newest: times.at(-1) ?? '' })
+    },
     OpenOutput: () => delay(undefined),
     RevealOutput: () => delay(undefined),
     DeleteOutput: (id: string) => {
@@ -312,6 +337,32 @@ export function installMockBackend(): void {
     SaveUpload: (name: string) => delay(`/home/ada/.cache/DreamLayer/uploads/${name}`),
     ReadPNGInfo: () => delay(samplePNGInfo()),
     ReadPNGInfoData: () => delay(samplePNGInfo()),
+    SaveOutputAs: (id: string) => delay(`/home/ada/Pictures/${id}.png`),
+    ListWorkflowTemplates: () => delay(sampleTemplates()),
+    LoadWorkflowTemplate: (id: string) => delay(sampleWorkflow({ template: id, name: id.split('/').pop() ?? id })),
+    LoadWorkflowData: (name: string) =>
+      name.toLowerCase().endsWith('.png') || name.toLowerCase().endsWith('.json')
+        ? delay(sampleWorkflow({ name, source: name.toLowerCase().endsWith('.png') ? 'png' : 'json', template: undefined, description: undefined }))
+        : Promise.reject(`load ${name}: not a workflow`),
+    RunWorkflow: (req: WorkflowRunRequest) => {
+      if (req.target === 'remote' && (settings.comfyui?.servers ?? []).length === 0) return Promise.reject('no ComfyUI servers configured (Settings → ComfyUI servers)')
+      const value = (node: string, input: string, dflt: number) => Number(req.values.find((v) => v.node === node && v.input === input)?.value ?? dflt)
+      const steps = value('3', 'steps', 20)
+      const job: Job = {
+        id: `job${++jobSeq}`,
+        state: 'queued',
+        request: { provider: req.target === 'remote' ? 'comfyui' : 'workflow', model: req.name || req.template || 'workflow', mode: 'workflow', prompt: String(req.values.find((v) => v.node === '6')?.value ?? 'a beautiful landscape'), negativePrompt: '', params: {} },
+        progress: { jobId: '', step: 0, total: steps, etaSeconds: 0 },
+        createdAt: new Date().toISOString(),
+      }
+      jobs = [...jobs, job]
+      runJob(job, { prompt: job.request!.prompt, steps, width: value('5', 'width', 512), height: value('5', 'height', 512), seed: value('3', 'seed', 0) } as GenerateRequest)
+      return delay(job, 60)
+    },
+    CheckComfyServers: (urls: string[]) => {
+      const list = urls.length > 0 ? urls : (settings.comfyui?.servers ?? [])
+      return delay(list.map((url, i) => (i % 2 === 1 ? { url, up: false, busy: 0, err: 'dial tcp: connection refused' } : { url, up: true, busy: 0 })), 400)
+    },
   }
 
   function update(job: Job, patch: Partial<Job>) {

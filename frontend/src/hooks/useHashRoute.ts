@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 
-export const ROUTES = ['generate', 'pnginfo', 'models', 'gallery', 'stats', 'settings'] as const
+export const ROUTES = ['generate', 'workflows', 'pnginfo', 'models', 'gallery', 'stats', 'settings'] as const
 export type Route = (typeof ROUTES)[number]
 
 const DEFAULT_ROUTE: Route = 'generate'

@@ -11,11 +11,15 @@ import {
 import type { EventName } from './events'
 import type {
   CloudModel,
+  ComfyServerStatus,
   GenerateRequest,
   Job,
+  GalleryFacets,
+  GalleryFilter,
   KeyState,
   KeyStatus,
   KeyTest,
+  LoadedWorkflow,
   Model,
   OutputPage,
   Paths,
@@ -28,6 +32,8 @@ import type {
   Theme,
   TokenCount,
   VersionInfo,
+  WorkflowRunRequest,
+  WorkflowTemplate,
 } from './types'
 import { errorMessage } from './utils'
 
@@ -48,6 +54,8 @@ export interface Bindings {
   TestKey(provider: Provider): Promise<KeyTest>
   ListCloudModels(): Promise<CloudModel[]>
   ListOutputs(query: string, offset: number, limit: number): Promise<OutputPage>
+  ListOutputsFiltered(filter: GalleryFilter, offset: number, limit: number): Promise<OutputPage>
+  GalleryFacets(): Promise<GalleryFacets>
   OpenOutput(id: string): Promise<void>
   RevealOutput(id: string): Promise<void>
   DeleteOutput(id: string): Promise<void>
@@ -66,6 +74,15 @@ export interface Bindings {
   SaveUpload(name: string, dataBase64: string): Promise<string>
   ReadPNGInfo(path: string): Promise<PNGInfo>
   ReadPNGInfoData(dataBase64: string): Promise<PNGInfo>
+  ListWorkflowTemplates(): Promise<WorkflowTemplate[]>
+  LoadWorkflowTemplate(id: string): Promise<LoadedWorkflow>
+  /** A JSON workflow or a ComfyUI PNG (its "prompt" chunk), as base64. */
+  LoadWorkflowData(name: string, dataBase64: string): Promise<LoadedWorkflow>
+  RunWorkflow(req: WorkflowRunRequest): Promise<Job>
+  /** Health of the given servers, or of the configured ones when urls is empty. */
+  CheckComfyServers(urls: string[]): Promise<ComfyServerStatus[]>
+  /** Copies an output where the native save dialog says; '' when the user cancelled. */
+  SaveOutputAs(id: string): Promise<string>
 }
 
 // The generated module must export every method above; this assignment fails
@@ -104,6 +121,9 @@ export const api = {
   listCloudModels: () => call(() => bound.ListCloudModels()),
   listOutputs: (query: string, offset: number, limit: number) =>
     call(() => bound.ListOutputs(query, offset, limit)),
+  listOutputsFiltered: (filter: GalleryFilter, offset: number, limit: number) =>
+    call(() => bound.ListOutputsFiltered(filter, offset, limit)),
+  galleryFacets: () => call(() => bound.GalleryFacets()),
   openOutput: (id: string) => call(() => bound.OpenOutput(id)),
   revealOutput: (id: string) => call(() => bound.RevealOutput(id)),
   deleteOutput: (id: string) => call(() => bound.DeleteOutput(id)),
@@ -121,6 +141,12 @@ export const api = {
   saveUpload: (name: string, dataBase64: string) => call(() => bound.SaveUpload(name, dataBase64)),
   readPNGInfo: (path: string) => call(() => bound.ReadPNGInfo(path)),
   readPNGInfoData: (dataBase64: string) => call(() => bound.ReadPNGInfoData(dataBase64)),
+  listWorkflowTemplates: () => call(() => bound.ListWorkflowTemplates()),
+  loadWorkflowTemplate: (id: string) => call(() => bound.LoadWorkflowTemplate(id)),
+  loadWorkflowData: (name: string, dataBase64: string) => call(() => bound.LoadWorkflowData(name, dataBase64)),
+  runWorkflow: (req: WorkflowRunRequest) => call(() => bound.RunWorkflow(req)),
+  checkComfyServers: (urls: string[]) => call(() => bound.CheckComfyServers(urls)),
+  saveOutputAs: (id: string) => call(() => bound.SaveOutputAs(id)),
 }
 
 export type Api = typeof api

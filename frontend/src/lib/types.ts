@@ -52,6 +52,13 @@ export interface Settings {
   logLevel: LogLevel
   engine: EngineSettings
   generation: GenerationSettings
+  /** Remote ComfyUI servers for workflow jobs (Go always sends it). */
+  comfyui?: ComfyUISettings
+}
+
+export interface ComfyUISettings {
+  /** Base URLs such as "http://gpu-box:8188". */
+  servers: string[]
 }
 
 export const MODEL_KINDS = [
@@ -160,6 +167,29 @@ export interface OutputItem {
 export interface OutputPage {
   items: OutputItem[]
   total: number
+}
+
+/** Narrows a gallery listing; empty strings and 0 mean "any". */
+export interface GalleryFilter {
+  text: string
+  model: string
+  provider: string
+  /** [sinceMs, untilMs) in Unix milliseconds; 0 is unbounded. */
+  sinceMs: number
+  untilMs: number
+}
+
+export interface FacetValue {
+  value: string
+  count: number
+}
+
+/** The filter choices the recorded outputs offer, most used first. */
+export interface GalleryFacets {
+  models: FacetValue[]
+  providers: FacetValue[]
+  oldest: string
+  newest: string
 }
 
 export interface GalleryEvent {
@@ -427,4 +457,81 @@ export type NoticeLevel = 'info' | 'warning' | 'error'
 export interface Notice {
   level: NoticeLevel
   message: string
+}
+
+/** One literal (widget) input of a workflow node, as a form field. */
+export interface WorkflowField {
+  node: string
+  input: string
+  type: 'INT' | 'FLOAT' | 'STRING' | 'BOOLEAN' | 'COMBO' | string
+  value: unknown
+  choices?: string[]
+  min?: number
+  max?: number
+  /** checkpoint, vae, lora or image: the value names a file in that folder. */
+  file?: string
+  multiline?: boolean
+}
+
+/** A node titled "input:NAME": what a template exposes. */
+export interface WorkflowNamedInput {
+  name: string
+  node: string
+  class: string
+  fields: WorkflowField[]
+}
+
+export interface WorkflowNode {
+  id: string
+  class: string
+  title?: string
+  /** False for a node type only a ComfyUI server with the extension can run. */
+  known: boolean
+  fields: WorkflowField[]
+}
+
+export interface WorkflowTemplate {
+  id: string
+  name: string
+  description: string
+  builtin: boolean
+  inputs: WorkflowNamedInput[]
+}
+
+/** A loaded graph: its nodes and editable inputs. */
+export interface LoadedWorkflow {
+  name: string
+  description?: string
+  source: 'template' | 'json' | 'png' | string
+  template?: string
+  /** API-format JSON, sent back with the run. */
+  graph: string
+  nodes: WorkflowNode[]
+  inputs: WorkflowNamedInput[]
+  /** Why it cannot run on this computer; it may still run on ComfyUI servers. */
+  problem?: string
+}
+
+export type WorkflowTarget = 'local' | 'remote'
+
+export interface WorkflowValue {
+  node: string
+  input: string
+  value: unknown
+}
+
+export interface WorkflowRunRequest {
+  template?: string
+  graph?: string
+  name?: string
+  values: WorkflowValue[]
+  target: WorkflowTarget
+}
+
+/** One ComfyUI server's health. */
+export interface ComfyServerStatus {
+  url: string
+  up: boolean
+  busy: number
+  err?: string
 }

@@ -23,6 +23,7 @@ export const SETTINGS_FIELDS = [
   'generation.seed',
   'generation.clipSkip',
   'generation.batchSize',
+  'comfyui.servers',
 ] as const
 export type SettingsField = (typeof SETTINGS_FIELDS)[number]
 

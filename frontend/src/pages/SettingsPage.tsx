@@ -1,5 +1,6 @@
 import { AlertCircle, FolderPlus, Loader2, RotateCcw, Trash2 } from 'lucide-react'
 import { CopyButton } from '@/components/CopyButton'
+import { ComfyServersSection } from '@/components/settings/ComfyServersSection'
 import { ChoiceField, FolderField, NumberField } from '@/components/settings/fields'
 import { KeysSection } from '@/components/settings/KeysSection'
 import { Row, Section } from '@/components/settings/layout'
@@ -163,6 +164,8 @@ function Form({ draft }: { draft: Settings }) {
       </Section>
 
       <KeysSection />
+
+      <ComfyServersSection draft={draft} />
 
       <Section id="generation" title="Generation defaults" description="What a new generation starts from.">
         <Row label="Sampler" htmlFor="sampler" error={err('generation.sampler')}>

@@ -4,8 +4,10 @@
 import { vi } from 'vitest'
 import type { EventName } from '@/lib/events'
 import { EVENTS } from '@/lib/events'
-import type { CloudModel, GenerateRequest, KeyTest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, StatsSummary, Style, Theme } from '@/lib/types'
+import type { CloudModel, GalleryFilter, GenerateRequest, KeyTest, Job, KeyState, KeyStatus, Model, OutputItem, PNGInfo, Provider, Settings, StatsSummary, Style, Theme } from '@/lib/types'
 import { makeKeyState, makeSettings, makeStats } from './fixtures'
+import { sampleTemplates, sampleWorkflow } from '@/dev/mock-workflows'
+import type { ComfyServerStatus, WorkflowRunRequest } from '@/lib/types'
 
 export interface FakeBackend {
   settings: Settings
@@ -88,6 +90,29 @@ export const api = {
     const hits = backend.outputs.filter((o) => query === '' || o.prompt.includes(query))
     return { items: clone(hits.slice(offset, offset + limit)), total: hits.length }
   }),
+  // Filters as in Go: every set field must match; text is a plain substring here.
+  listOutputsFiltered: vi.fn(async (f: GalleryFilter, offset: number, limit: number) => {
+    const hits = backend.outputs.filter((o) => {
+      const t = Date.parse(o.createdAt)
+      return (
+        (f.text === '' || o.prompt.includes(f.text)) &&
+        (f.model === '' || o.model === f.model) &&
+        (f.provider === '' || o.provider === f.provider) &&
+        (f.sinceMs === 0 || t >= f.sinceMs) &&
+        (f.untilMs === 0 || t < f.untilMs)
+      )
+    })
+    return { items: clone(hits.slice(offset, offset + limit)), total: hits.length }
+  }),
+  galleryFacets: vi.fn(async () => {
+    const count = (key: 'model' | 'provider') => {
+      const m = new Map<string, number>()
+      for (const o of backend.outputs) if (o[key]) m.set(o[key], (m.get(o[key]) ?? 0) + 1)
+      return [...m].map(([value, n]) => ({ value, count: n })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+    }
+    const times = backend.outputs.map((o) => o.createdAt).sort()
+    return { models: count('model'), providers: count('provider'), oldest: times[0] ?? '', newest: times.at(-1) ?? '' }
+  }),
   openOutput: vi.fn(async (_id: string) => {}),
   revealOutput: vi.fn(async (_id: string) => {}),
   deleteOutput: vi.fn(async (id: string) => {
@@ -142,6 +167,27 @@ export const api = {
   saveUpload: vi.fn(async (name: string, _data: string) => `/cache/uploads/${name}`),
   readPNGInfo: vi.fn(async (_path: string): Promise<PNGInfo> => ({ source: 'none', chunks: {} })),
   readPNGInfoData: vi.fn(async (_data: string): Promise<PNGInfo> => ({ source: 'none', chunks: {} })),
+  saveOutputAs: vi.fn(async (id: string) => `/saved/${id}.png`),
+  listWorkflowTemplates: vi.fn(async () => sampleTemplates()),
+  loadWorkflowTemplate: vi.fn(async (id: string) => sampleWorkflow({ template: id, name: id.split('/').pop() ?? id })),
+  loadWorkflowData: vi.fn(async (name: string, _data: string) =>
+    sampleWorkflow({ name, source: name.toLowerCase().endsWith('.png') ? 'png' : 'json', template: undefined, description: undefined }),
+  ),
+  runWorkflow: vi.fn(async (req: WorkflowRunRequest): Promise<Job> => {
+    const id = `job${backend.jobs.length + 1}`
+    const job: Job = {
+      id,
+      state: 'queued',
+      request: { provider: req.target === 'remote' ? 'comfyui' : 'workflow', model: req.name || req.template || 'workflow', mode: 'workflow', prompt: '', negativePrompt: '', params: {} },
+      progress: { jobId: id, step: 0, total: 0 },
+      createdAt: '2025-01-01T00:00:00Z',
+    }
+    backend.jobs.push(job)
+    return clone(job)
+  }),
+  checkComfyServers: vi.fn(async (urls: string[]): Promise<ComfyServerStatus[]> =>
+    urls.map((url) => (url.includes('down') ? { url, up: false, busy: 0, err: 'connection refused' } : { url, up: true, busy: 0 })),
+  ),
 }
 
 export type Api = typeof api

@@ -78,6 +78,26 @@ export namespace catalog {
 
 export namespace gallery {
 	
+	export class Filter {
+	    text: string;
+	    model: string;
+	    provider: string;
+	    sinceMs: number;
+	    untilMs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Filter(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.text = source["text"];
+	        this.model = source["model"];
+	        this.provider = source["provider"];
+	        this.sinceMs = source["sinceMs"];
+	        this.untilMs = source["untilMs"];
+	    }
+	}
 	export class Item {
 	    id: string;
 	    jobId: string;
@@ -379,6 +399,63 @@ export namespace generation {
 	        this.tokens = source["tokens"];
 	        this.chunks = source["chunks"];
 	    }
+	}
+
+}
+
+export namespace history {
+	
+	export class FacetValue {
+	    value: string;
+	    count: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new FacetValue(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.value = source["value"];
+	        this.count = source["count"];
+	    }
+	}
+	export class Facets {
+	    models: FacetValue[];
+	    providers: FacetValue[];
+	    // Go type: time
+	    oldest: any;
+	    // Go type: time
+	    newest: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Facets(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.models = this.convertValues(source["models"], FacetValue);
+	        this.providers = this.convertValues(source["providers"], FacetValue);
+	        this.oldest = this.convertValues(source["oldest"], null);
+	        this.newest = this.convertValues(source["newest"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }
@@ -791,6 +868,29 @@ export namespace providers {
 
 }
 
+export namespace remote {
+	
+	export class ServerStatus {
+	    url: string;
+	    up: boolean;
+	    busy: number;
+	    err?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ServerStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.url = source["url"];
+	        this.up = source["up"];
+	        this.busy = source["busy"];
+	        this.err = source["err"];
+	    }
+	}
+
+}
+
 export namespace secrets {
 	
 	export class Status {
@@ -870,6 +970,18 @@ export namespace settings {
 	        this.bflBaseURL = source["bflBaseURL"];
 	    }
 	}
+	export class ComfyUI {
+	    servers: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ComfyUI(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.servers = source["servers"];
+	    }
+	}
 	export class Engine {
 	    device: string;
 	    idleTimeoutMinutes: number;
@@ -927,6 +1039,7 @@ export namespace settings {
 	    engine: Engine;
 	    generation: Generation;
 	    cloud: Cloud;
+	    comfyui: ComfyUI;
 	
 	    static createFrom(source: any = {}) {
 	        return new Settings(source);
@@ -944,6 +1057,7 @@ export namespace settings {
 	        this.engine = this.convertValues(source["engine"], Engine);
 	        this.generation = this.convertValues(source["generation"], Generation);
 	        this.cloud = this.convertValues(source["cloud"], Cloud);
+	        this.comfyui = this.convertValues(source["comfyui"], ComfyUI);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -1230,6 +1344,250 @@ export namespace version {
 	        this.os = source["os"];
 	        this.arch = source["arch"];
 	    }
+	}
+
+}
+
+export namespace workflowjobs {
+	
+	export class Field {
+	    node: string;
+	    input: string;
+	    type: string;
+	    value: any;
+	    choices?: string[];
+	    min?: number;
+	    max?: number;
+	    file?: string;
+	    multiline?: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Field(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.node = source["node"];
+	        this.input = source["input"];
+	        this.type = source["type"];
+	        this.value = source["value"];
+	        this.choices = source["choices"];
+	        this.min = source["min"];
+	        this.max = source["max"];
+	        this.file = source["file"];
+	        this.multiline = source["multiline"];
+	    }
+	}
+	export class NamedInput {
+	    name: string;
+	    node: string;
+	    class: string;
+	    fields: Field[];
+	
+	    static createFrom(source: any = {}) {
+	        return new NamedInput(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.node = source["node"];
+	        this.class = source["class"];
+	        this.fields = this.convertValues(source["fields"], Field);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class NodeInfo {
+	    id: string;
+	    class: string;
+	    title?: string;
+	    known: boolean;
+	    fields: Field[];
+	
+	    static createFrom(source: any = {}) {
+	        return new NodeInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.class = source["class"];
+	        this.title = source["title"];
+	        this.known = source["known"];
+	        this.fields = this.convertValues(source["fields"], Field);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Value {
+	    node: string;
+	    input: string;
+	    value: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Value(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.node = source["node"];
+	        this.input = source["input"];
+	        this.value = source["value"];
+	    }
+	}
+	export class RunRequest {
+	    template?: string;
+	    graph?: string;
+	    name?: string;
+	    values: Value[];
+	    target: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RunRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.template = source["template"];
+	        this.graph = source["graph"];
+	        this.name = source["name"];
+	        this.values = this.convertValues(source["values"], Value);
+	        this.target = source["target"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Template {
+	    id: string;
+	    name: string;
+	    description: string;
+	    builtin: boolean;
+	    inputs: NamedInput[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Template(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.description = source["description"];
+	        this.builtin = source["builtin"];
+	        this.inputs = this.convertValues(source["inputs"], NamedInput);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class Workflow {
+	    name: string;
+	    description?: string;
+	    source: string;
+	    template?: string;
+	    graph: string;
+	    nodes: NodeInfo[];
+	    inputs: NamedInput[];
+	    problem?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Workflow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.description = source["description"];
+	        this.source = source["source"];
+	        this.template = source["template"];
+	        this.graph = source["graph"];
+	        this.nodes = this.convertValues(source["nodes"], NodeInfo);
+	        this.inputs = this.convertValues(source["inputs"], NamedInput);
+	        this.problem = source["problem"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }

@@ -6,6 +6,10 @@ export function CancelJob(arg1) {
   return window['go']['main']['App']['CancelJob'](arg1);
 }
 
+export function CheckComfyServers(arg1) {
+  return window['go']['main']['App']['CheckComfyServers'](arg1);
+}
+
 export function ChooseFolder(arg1, arg2) {
   return window['go']['main']['App']['ChooseFolder'](arg1, arg2);
 }
@@ -28,6 +32,10 @@ export function DeleteOutput(arg1) {
 
 export function DeleteStyle(arg1) {
   return window['go']['main']['App']['DeleteStyle'](arg1);
+}
+
+export function GalleryFacets() {
+  return window['go']['main']['App']['GalleryFacets']();
 }
 
 export function Generate(arg1) {
@@ -66,8 +74,24 @@ export function ListOutputs(arg1, arg2, arg3) {
   return window['go']['main']['App']['ListOutputs'](arg1, arg2, arg3);
 }
 
+export function ListOutputsFiltered(arg1, arg2, arg3) {
+  return window['go']['main']['App']['ListOutputsFiltered'](arg1, arg2, arg3);
+}
+
 export function ListStyles() {
   return window['go']['main']['App']['ListStyles']();
+}
+
+export function ListWorkflowTemplates() {
+  return window['go']['main']['App']['ListWorkflowTemplates']();
+}
+
+export function LoadWorkflowData(arg1, arg2) {
+  return window['go']['main']['App']['LoadWorkflowData'](arg1, arg2);
+}
+
+export function LoadWorkflowTemplate(arg1) {
+  return window['go']['main']['App']['LoadWorkflowTemplate'](arg1);
 }
 
 export function MoveJob(arg1, arg2) {
@@ -104,6 +128,14 @@ export function RevealModel(arg1) {
 
 export function RevealOutput(arg1) {
   return window['go']['main']['App']['RevealOutput'](arg1);
+}
+
+export function RunWorkflow(arg1) {
+  return window['go']['main']['App']['RunWorkflow'](arg1);
+}
+
+export function SaveOutputAs(arg1) {
+  return window['go']['main']['App']['SaveOutputAs'](arg1);
 }
 
 export function SaveSettings(arg1) {
