@@ -10,6 +10,7 @@ import { cn, errorMessage } from '@/lib/utils'
 import { useGalleryStore } from '@/stores/gallery'
 import { type GenTab, useGenerateStore } from '@/stores/generate'
 import { isLive, progressOf, useJobsStore } from '@/stores/jobs'
+import { formatDuration, imageDetails } from '@/components/gallery/details'
 import { copyImage } from './clipboard'
 
 /** "Step 3/20 · ETA 12 s", or the stage while no step has run yet. */
@@ -120,6 +121,21 @@ function Actions({ job, item }: { job: Job; item: OutputItem | undefined }) {
   )
 }
 
+/** resultSummary is the one-line infotext under a result: model, size, sampler, steps, CFG, seed, time. */
+export function resultSummary(item: OutputItem): string {
+  const d = imageDetails(item)
+  const parts = [
+    d.model,
+    d.width && d.height ? `${d.width}×${d.height}` : '',
+    d.sampler,
+    d.steps !== undefined ? `${d.steps} steps` : '',
+    d.cfgScale !== undefined ? `CFG ${d.cfgScale}` : '',
+    `seed ${d.seed}`,
+    formatDuration(d.durationS),
+  ]
+  return parts.filter(Boolean).join(' · ')
+}
+
 function Stage({ children, plain }: { children: React.ReactNode; plain?: boolean }) {
   return (
     <div
@@ -227,6 +243,11 @@ export function OutputPane({ tab }: { tab: GenTab }) {
                 </button>
               ))}
             </div>
+          )}
+          {current && (
+            <p className="truncate text-[12px] tabular-nums text-muted-foreground" title={current.prompt} data-testid="result-info" data-selectable>
+              {resultSummary(current)}
+            </p>
           )}
           <Actions job={job} item={current} />
         </>
