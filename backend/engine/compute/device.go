@@ -98,6 +98,15 @@ type Device interface {
 	Variance(x tensor.Tensor, axis int) (tensor.Tensor, error)
 }
 
+// InPlaceGroupNorm is implemented by devices that can write GroupNorm's
+// result over an F32 x's own storage. A caller that no longer needs x's
+// values uses it to avoid holding a second activation of that size (the
+// VAE decoder's largest tensors are 268 MB at 512²); devices with memory
+// to spare need not implement it.
+type InPlaceGroupNorm interface {
+	GroupNormInPlace(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) error
+}
+
 // Info describes a device.
 type Info struct {
 	Name        string // registry name

@@ -112,6 +112,21 @@ func (g *GroupNorm) Forward(d compute.Device, x tensor.Tensor, silu bool) (tenso
 	return d.GroupNorm(x, g.Gamma, g.Beta, g.Groups, g.Eps, silu)
 }
 
+// ForwardConsuming is Forward for a caller that no longer needs x: on a
+// device that can (compute.InPlaceGroupNorm) and an F32 x, the result is
+// written over x and returned as x itself; otherwise a new tensor comes
+// back and x is untouched. Either way the caller frees x (when the result
+// is not x) and the result as it would after Forward.
+func (g *GroupNorm) ForwardConsuming(d compute.Device, x tensor.Tensor, silu bool) (tensor.Tensor, error) {
+	if ip, ok := d.(compute.InPlaceGroupNorm); ok && x.DType() == tensor.F32 {
+		if err := ip.GroupNormInPlace(x, g.Gamma, g.Beta, g.Groups, g.Eps, silu); err != nil {
+			return tensor.Tensor{}, err
+		}
+		return x, nil
+	}
+	return g.Forward(d, x, silu)
+}
+
 // LayerNorm is torch.nn.LayerNorm over the last dimension.
 type LayerNorm struct {
 	Gamma, Beta tensor.Tensor // [D]

@@ -167,6 +167,44 @@ func TestGroupNorm(t *testing.T) {
 	require.ErrorIs(t, err, tensor.ErrShape)
 }
 
+// onlyDevice hides the optional interfaces of the device it wraps.
+type onlyDevice struct{ compute.Device }
+
+// TestGroupNormForwardConsuming checks both paths: on the CPU the result is
+// written over x (and equals Forward's); on a device without
+// compute.InPlaceGroupNorm a new tensor comes back and x is untouched.
+func TestGroupNormForwardConsuming(t *testing.T) {
+	const c, groups, hw = 6, 3, 5
+	f := newFixture(t, map[string][]int{"norm.weight": {c}, "norm.bias": {c}})
+	g, err := nn.LoadGroupNorm(f.w.Sub("norm"), groups, c, 1e-5)
+	require.NoError(t, err)
+	x, _ := f.input(1, c, 1, hw)
+	before, err := f.dev.Download(x)
+	require.NoError(t, err)
+	want, err := g.Forward(f.dev, x, true)
+	require.NoError(t, err)
+	wantVals, err := f.dev.Download(want)
+	require.NoError(t, err)
+
+	plain := onlyDevice{f.dev}
+	y, err := g.ForwardConsuming(plain, x, true)
+	require.NoError(t, err)
+	require.NotEqual(t, x.Buffer(), y.Buffer(), "without in-place support a new tensor comes back")
+	got, err := f.dev.Download(y)
+	require.NoError(t, err)
+	require.Equal(t, wantVals, got)
+	still, err := f.dev.Download(x)
+	require.NoError(t, err)
+	require.Equal(t, before, still, "x untouched")
+
+	z, err := g.ForwardConsuming(f.dev, x, true)
+	require.NoError(t, err)
+	require.Equal(t, x.Buffer(), z.Buffer(), "written over x")
+	got, err = f.dev.Download(z)
+	require.NoError(t, err)
+	require.Equal(t, wantVals, got)
+}
+
 func TestLayerNorm(t *testing.T) {
 	const n, d = 3, 7
 	const eps = 1e-5

@@ -11,19 +11,7 @@ import (
 // fused SiLU, the GroupNorm→SiLU pair that opens every SD ResNet block.
 func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) (tensor.Tensor, error) {
 	const op = "group norm"
-	if x.IsZero() || x.Rank() < 2 || groups <= 0 || x.Dim(1)%groups != 0 {
-		return tensor.Tensor{}, fmt.Errorf("%s x%v groups=%d: %w: want x [N, C, ...] with C divisible by groups", op, x.Shape(), groups, tensor.ErrShape)
-	}
-	xs, err := d.f32(x, op)
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	n, c := x.Dim(0), x.Dim(1)
-	gs, err := d.optional(gamma, c, op, "gamma")
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	bs, err := d.optional(beta, c, op, "beta")
+	xs, gs, bs, err := d.groupNormArgs(op, x, gamma, beta, groups)
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
@@ -31,7 +19,48 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
-	spatial := x.Numel() / (n * c)
+	d.groupNorm(y, xs, gs, bs, x.Dim(0), x.Dim(1), groups, eps, silu)
+	return out, nil
+}
+
+// GroupNormInPlace is GroupNorm written over x's own storage
+// (compute.InPlaceGroupNorm): the VAE decoder at 512² uses it on a 268 MB
+// activation it no longer needs, instead of holding a second copy.
+func (d *Device) GroupNormInPlace(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) error {
+	const op = "group norm in place"
+	if !x.IsZero() && x.DType() != tensor.F32 {
+		return fmt.Errorf("%s: x is %v, want F32 storage", op, x.DType())
+	}
+	xs, gs, bs, err := d.groupNormArgs(op, x, gamma, beta, groups)
+	if err != nil {
+		return err
+	}
+	d.groupNorm(xs, xs, gs, bs, x.Dim(0), x.Dim(1), groups, eps, silu)
+	return nil
+}
+
+func (d *Device) groupNormArgs(op string, x, gamma, beta tensor.Tensor, groups int) (xs, gs, bs []float32, err error) {
+	if x.IsZero() || x.Rank() < 2 || groups <= 0 || x.Dim(1)%groups != 0 {
+		return nil, nil, nil, fmt.Errorf("%s x%v groups=%d: %w: want x [N, C, ...] with C divisible by groups", op, x.Shape(), groups, tensor.ErrShape)
+	}
+	if xs, err = d.f32(x, op); err != nil {
+		return nil, nil, nil, err
+	}
+	c := x.Dim(1)
+	if gs, err = d.optional(gamma, c, op, "gamma"); err != nil {
+		return nil, nil, nil, err
+	}
+	if bs, err = d.optional(beta, c, op, "beta"); err != nil {
+		return nil, nil, nil, err
+	}
+	return xs, gs, bs, nil
+}
+
+// groupNorm writes the normalised xs into y (which may be xs itself: each
+// group's statistics are taken before any of it is written, and the writes
+// are elementwise).
+func (d *Device) groupNorm(y, xs, gs, bs []float32, n, c, groups int, eps float32, silu bool) {
+	spatial := len(xs) / (n * c)
 	cpg := c / groups
 	size := cpg * spatial
 	d.parallel(n*groups, 3*size, func(lo, hi int) {
@@ -59,7 +88,6 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 			}
 		}
 	})
-	return out, nil
 }
 
 // meanInvStd returns the mean and 1/√(var+eps) of v from one vectorised

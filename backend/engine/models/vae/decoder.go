@@ -112,8 +112,10 @@ func (dec *Decoder) Forward(ctx context.Context, d compute.Device, z tensor.Tens
 		}
 		lv := dec.Levels[i]
 		steps := make([]func(compute.Device, tensor.Tensor) (tensor.Tensor, error), 0, len(lv.Blocks)+1)
+		// Each step's input is freed right after it (here and in chain), so
+		// the blocks may consume it.
 		for _, b := range lv.Blocks {
-			steps = append(steps, b.Forward)
+			steps = append(steps, b.ForwardConsuming)
 		}
 		if lv.Up != nil {
 			steps = append(steps, lv.Up.Forward)

@@ -49,34 +49,68 @@ func LoadResnetBlock(w *nn.Weights, in, out int) (*ResnetBlock, error) {
 
 // Forward maps x [N, in, H, W] → [N, out, H, W].
 func (b *ResnetBlock) Forward(d compute.Device, x tensor.Tensor) (tensor.Tensor, error) {
-	// Residual branch.
-	h, err := b.Norm1.Forward(d, x, true)
+	return b.forward(d, x, false)
+}
+
+// ForwardConsuming is Forward for a caller that frees x right after and
+// never reads it again: a block with a shortcut convolution takes the
+// shortcut first and may then normalise x in place, so x and its normalised
+// copy are not both held (at the decoder's 512² level that is 268 MB).
+func (b *ResnetBlock) ForwardConsuming(d compute.Device, x tensor.Tensor) (tensor.Tensor, error) {
+	return b.forward(d, x, true)
+}
+
+func (b *ResnetBlock) forward(d compute.Device, x tensor.Tensor, consume bool) (tensor.Tensor, error) {
+	// Consuming, the shortcut comes first so x can be overwritten; otherwise
+	// it comes last, so it is not held through the two convolutions.
+	consume = consume && b.Shortcut != nil
+	var skip tensor.Tensor
+	if consume {
+		var err error
+		if skip, err = b.Shortcut.Forward(d, x); err != nil {
+			return tensor.Tensor{}, fmt.Errorf("resnet nin_shortcut: %w", err)
+		}
+		defer nn.Free(d, skip)
+	}
+	var h tensor.Tensor
+	var err error
+	if consume {
+		h, err = b.Norm1.ForwardConsuming(d, x, true)
+	} else {
+		h, err = b.Norm1.Forward(d, x, true)
+	}
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("resnet norm1: %w", err)
 	}
 	h2, err := b.Conv1.Forward(d, h)
-	nn.Free(d, h)
+	if h.Buffer() != x.Buffer() {
+		nn.Free(d, h)
+	}
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("resnet conv1: %w", err)
 	}
-	h, err = b.Norm2.Forward(d, h2, true)
-	nn.Free(d, h2)
+	h, err = b.Norm2.ForwardConsuming(d, h2, true)
 	if err != nil {
+		nn.Free(d, h2)
 		return tensor.Tensor{}, fmt.Errorf("resnet norm2: %w", err)
+	}
+	if h.Buffer() != h2.Buffer() {
+		nn.Free(d, h2)
 	}
 	h2, err = b.Conv2.Forward(d, h)
 	nn.Free(d, h)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("resnet conv2: %w", err)
 	}
-	// Skip connection.
-	skip := x
-	if b.Shortcut != nil {
-		if skip, err = b.Shortcut.Forward(d, x); err != nil {
-			nn.Free(d, h2)
-			return tensor.Tensor{}, fmt.Errorf("resnet nin_shortcut: %w", err)
+	if !consume {
+		skip = x
+		if b.Shortcut != nil {
+			if skip, err = b.Shortcut.Forward(d, x); err != nil {
+				nn.Free(d, h2)
+				return tensor.Tensor{}, fmt.Errorf("resnet nin_shortcut: %w", err)
+			}
+			defer nn.Free(d, skip)
 		}
-		defer nn.Free(d, skip)
 	}
 	out, err := d.Add(skip, h2)
 	nn.Free(d, h2)
