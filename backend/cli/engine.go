@@ -60,7 +60,7 @@ func runEngine(ctx context.Context, env *Env, args []string) error {
 	eng := pipeline.New(dev, opts)
 
 	log.Info("engine serving", "device", info.Name, "description", info.Description, "pid", os.Getpid())
-	err = worker.Serve(ctx, env.Stdin, env.Stdout, eng, worker.Config{Hello: hello, Logger: log})
+	err = worker.Serve(ctx, env.Stdin, env.Stdout, eng, worker.Config{Hello: hello, Logger: log, Device: dev})
 	log.Info("engine stopped", "err", err)
 	return err
 }

@@ -67,8 +67,8 @@ func (p *Provider) Run(ctx context.Context, job jobs.Job, report func(jobs.Progr
 	batches := max(req.BatchCount, 1)
 	// A worker the app can observe is measured while the job runs: its
 	// device, peak resident memory and CPU time go into each output's
-	// metadata for the stats page. VRAM would need the CUDA worker to
-	// report it over the protocol; it does not yet.
+	// metadata for the stats page, with the peak GPU memory the worker
+	// reports for the job.
 	var m *meter
 	if info, ok := p.w.(ProcessInfo); ok {
 		m = startMeter(info, p.readProc, usageInterval)
@@ -93,6 +93,9 @@ func (p *Provider) Run(ctx context.Context, job jobs.Job, report func(jobs.Progr
 	for _, img := range res.Images {
 		md := map[string]any{"parameters": img.Parameters, "steps": res.Steps, "timings": res.Timings}
 		maps.Copy(md, used)
+		if res.PeakDeviceBytes > 0 {
+			md[metaPeakVRAMBytes] = res.PeakDeviceBytes
+		}
 		if img.Subseed != 0 {
 			md["subseed"] = img.Subseed
 		}

@@ -12,9 +12,10 @@ import (
 // Metadata keys the provider adds to each output, read back by the stats
 // page through the history database (history.ParamDevice and friends).
 const (
-	metaDevice       = "device"
-	metaPeakRAMBytes = "peak_ram_bytes"
-	metaCPUSeconds   = "cpu_seconds"
+	metaDevice        = "device"
+	metaPeakRAMBytes  = "peak_ram_bytes"
+	metaPeakVRAMBytes = "peak_vram_bytes"
+	metaCPUSeconds    = "cpu_seconds"
 )
 
 // usageInterval is how often a running job's worker is sampled: often

@@ -122,6 +122,25 @@ func TestProviderRecordsUsage(t *testing.T) {
 	}
 }
 
+// TestProviderRecordsPeakVRAM checks that the worker's per-job GPU peak
+// lands in every output's metadata, and that a result without one adds
+// nothing.
+func TestProviderRecordsPeakVRAM(t *testing.T) {
+	w := &observedWorker{pid: 5}
+	w.result = worker.Result{Images: []worker.Image{{Path: "/o/1.png"}, {Path: "/o/2.png"}}, PeakDeviceBytes: 6 << 30}
+	p := NewProvider(w, ProviderOptions{OutputDir: func() string { return t.TempDir() }})
+	p.readProc = func(int) (procStat, error) { return procStat{}, errNoProcStats }
+	outs, err := p.Run(t.Context(), jobs.Job{ID: "j", Request: jobs.Request{Model: "m"}}, func(jobs.Progress) {})
+	require.NoError(t, err)
+	for _, o := range outs {
+		assert.Equal(t, int64(6<<30), o.Metadata[metaPeakVRAMBytes])
+	}
+	w.result.PeakDeviceBytes = 0
+	outs, err = p.Run(t.Context(), jobs.Job{ID: "k", Request: jobs.Request{Model: "m"}}, func(jobs.Progress) {})
+	require.NoError(t, err)
+	assert.NotContains(t, outs[0].Metadata, metaPeakVRAMBytes)
+}
+
 func TestProviderRecordsDeviceWithoutProcStats(t *testing.T) {
 	w := &observedWorker{pid: 5}
 	w.result = worker.Result{Images: []worker.Image{{Path: "/o/1.png"}}}

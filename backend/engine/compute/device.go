@@ -107,6 +107,13 @@ type InPlaceGroupNorm interface {
 	GroupNormInPlace(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) error
 }
 
+// PeakResetter is implemented by devices that track PeakMemory: ResetPeak
+// starts a new high-water mark from the memory in use now, so a worker can
+// report each job's own peak.
+type PeakResetter interface {
+	ResetPeak()
+}
+
 // Info describes a device.
 type Info struct {
 	Name        string // registry name

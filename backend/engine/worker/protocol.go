@@ -115,6 +115,9 @@ type Result struct {
 	Seed    int64            `json:"seed"`
 	Steps   int              `json:"steps"`
 	Timings pipeline.Timings `json:"timings"`
+	// PeakDeviceBytes is the device memory held at the job's peak, when the
+	// device tracks it (the GPU; 0 and left out on the CPU).
+	PeakDeviceBytes int64 `json:"peak_device_bytes,omitempty"`
 }
 
 // Image is one written output file.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	MaxQueued int
 	// Now is the clock for preview throttling (nil: time.Now).
 	Now func() time.Time
+	// Device, when set, is measured per job: a device that tracks its peak
+	// memory (compute.PeakResetter) has it reset before each job and
+	// reported in the result.
+	Device compute.Device
 }
 
 // ErrJobPanicked is returned by Serve after a job panicked: the job got an
@@ -274,6 +279,9 @@ func (s *server) generate(ctx context.Context, m Message) Message {
 		return errorReply(m, KindBadInput, "request.output_dir is required")
 	}
 	start := s.cfg.Now()
+	if r, ok := s.cfg.Device.(compute.PeakResetter); ok {
+		r.ResetPeak()
+	}
 	var lastPreview time.Time
 	sentPreview := false
 	res, err := s.gen.Generate(ctx, req, func(p pipeline.Progress) {
@@ -294,6 +302,9 @@ func (s *server) generate(ctx context.Context, m Message) Message {
 		return errorReply(m, kind, err.Error())
 	}
 	out := Result{Seed: res.Seed, Steps: res.Steps, Timings: res.Timings, Images: make([]Image, 0, len(res.Images))}
+	if _, ok := s.cfg.Device.(compute.PeakResetter); ok {
+		out.PeakDeviceBytes = s.cfg.Device.Info().PeakMemory
+	}
 	for _, img := range res.Images {
 		out.Images = append(out.Images, Image{Path: img.Path, Width: img.Width, Height: img.Height,
 			Seed: img.Seed, Subseed: img.Subseed, Parameters: img.Parameters})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
 )
 
@@ -311,4 +313,62 @@ func TestServePanic(t *testing.T) {
 	assert.Equal(t, KindInternal, m.Error.Kind)
 	assert.Contains(t, m.Error.Message, "index out of range")
 	require.ErrorIs(t, s.exit(), ErrJobPanicked)
+}
+
+// peakDevice is a device that tracks its peak memory: each job raises it,
+// and ResetPeak brings it back to the memory in use.
+type peakDevice struct {
+	compute.Device // nil: only Info and ResetPeak are called
+	mu             sync.Mutex
+	peak, resets   int64
+}
+
+func (d *peakDevice) ResetPeak() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.peak = 100
+	d.resets++
+}
+
+func (d *peakDevice) Info() compute.Info {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return compute.Info{Name: "gpu", PeakMemory: d.peak}
+}
+
+func (d *peakDevice) bump(to int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.peak = max(d.peak, to)
+}
+
+// TestServeReportsPeakDeviceMemory checks that each result carries its own
+// job's peak (the high-water mark is reset before every job), and that a
+// device without a peak leaves the field out.
+func TestServeReportsPeakDeviceMemory(t *testing.T) {
+	dev := &peakDevice{peak: 5000}
+	peaks := []int64{3000, 2000}
+	job := 0
+	gen := &fakeGen{fn: func(ctx context.Context, req pipeline.Request, _ func(pipeline.Progress)) (pipeline.Result, error) {
+		dev.bump(peaks[job])
+		job++
+		return pipeline.Result{Images: []pipeline.Image{{Path: "/out/x.png"}}}, nil
+	}}
+	s := startSession(t, gen, Config{Hello: Hello{AppVersion: "v"}, Device: dev})
+	s.send(genMsg("j1", "a"))
+	r1, _ := s.until(TypeResult)
+	s.send(genMsg("j2", "b"))
+	r2, _ := s.until(TypeResult)
+	assert.Equal(t, int64(3000), r1.Result.PeakDeviceBytes, "not the 5000 from before the job")
+	assert.Equal(t, int64(2000), r2.Result.PeakDeviceBytes, "the second job's own peak")
+	assert.Equal(t, int64(2), dev.resets)
+	s.send(Message{Type: TypeShutdown})
+	require.NoError(t, s.exit())
+
+	plain := startSession(t, &fakeGen{fn: stepsGen(1)}, Config{Hello: Hello{AppVersion: "v"}})
+	plain.send(genMsg("j3", "c"))
+	r3, _ := plain.until(TypeResult)
+	assert.Zero(t, r3.Result.PeakDeviceBytes)
+	plain.send(Message{Type: TypeShutdown})
+	require.NoError(t, plain.exit())
 }

@@ -140,6 +140,9 @@ func (d *Device) Info() compute.Info {
 	}
 }
 
+// ResetPeak starts a new PeakMemory high-water mark (compute.PeakResetter).
+func (d *Device) ResetPeak() { d.mem.resetPeak() }
+
 // FreeMemory reports the driver's free and total device memory.
 func (d *Device) FreeMemory() (free, total int64, err error) {
 	defer d.enter("mem info")()

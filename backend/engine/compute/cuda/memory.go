@@ -55,6 +55,12 @@ func sizeClass(n int64) int64 {
 	return (n + 16<<20 - 1) &^ (16<<20 - 1)
 }
 
+func (a *allocator) resetPeak() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.peak = a.live
+}
+
 func (a *allocator) stats() (live, peak int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
