@@ -185,7 +185,18 @@ func (p *patches) PackPanels(dst []float32, r0, kc, c0, cols, w int) {
 					clear(seg)
 				case g.stride == 1:
 					off := (ci*g.h + iy) * g.w
-					gatherRun(seg, p.x[off:off+g.w], ix0+kx)
+					ix := ix0 + kx
+					// A whole panel-wide run inside the row (the common case:
+					// rows of 64 or 512 pixels, panels of 32 or 16) is one
+					// fixed-size block move, not a call with edge clears.
+					switch {
+					case run == 32 && ix >= 0 && ix+32 <= g.w:
+						*(*[32]float32)(seg) = *(*[32]float32)(p.x[off+ix : off+ix+32])
+					case run == 16 && ix >= 0 && ix+16 <= g.w:
+						*(*[16]float32)(seg) = *(*[16]float32)(p.x[off+ix : off+ix+16])
+					default:
+						gatherRun(seg, p.x[off:off+g.w], ix)
+					}
 				default:
 					off := (ci*g.h + iy) * g.w
 					gatherStrided(seg, p.x[off:off+g.w], ix0+kx, g.stride)
