@@ -18,42 +18,12 @@ type convGeom struct {
 }
 
 func convCheck(x, w tensor.Tensor, p compute.Conv2DParams) (convGeom, error) {
-	g := convGeom{stride: p.Stride, pad: p.Padding, group: p.Groups}
-	if g.stride == 0 {
-		g.stride = 1
+	c, err := compute.CheckConv2D(x, w, p)
+	if err != nil {
+		return convGeom{}, err
 	}
-	if g.group == 0 {
-		g.group = 1
-	}
-	bad := func(why string, args ...any) (convGeom, error) {
-		return convGeom{}, fmt.Errorf("conv2d x%v w%v %+v: %w: %s", x.Shape(), w.Shape(), p, tensor.ErrShape, fmt.Sprintf(why, args...))
-	}
-	if x.Rank() != 4 || w.Rank() != 4 {
-		return bad("want x [N, Cin, H, W] and w [Cout, Cin/groups, KH, KW]")
-	}
-	if g.stride < 0 || g.pad < 0 || g.group < 0 {
-		return bad("negative stride, padding or groups")
-	}
-	g.n, g.cin, g.h, g.w = x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
-	g.cout, g.kh, g.kw = w.Dim(0), w.Dim(2), w.Dim(3)
-	switch {
-	case g.group == 1:
-		if w.Dim(1) != g.cin {
-			return bad("weight has %d input channels, x has %d", w.Dim(1), g.cin)
-		}
-	case g.group == g.cin:
-		if w.Dim(1) != 1 || g.cout%g.cin != 0 {
-			return bad("depthwise weight must be [k·Cin, 1, KH, KW]")
-		}
-	default:
-		return bad("groups must be 1 or Cin (%d)", g.cin)
-	}
-	g.oh = (g.h+2*g.pad-g.kh)/g.stride + 1
-	g.ow = (g.w+2*g.pad-g.kw)/g.stride + 1
-	if g.h+2*g.pad < g.kh || g.w+2*g.pad < g.kw {
-		return bad("kernel larger than padded input")
-	}
-	return g, nil
+	return convGeom{n: c.N, cin: c.Cin, h: c.H, w: c.W, cout: c.Cout, kh: c.KH, kw: c.KW,
+		stride: c.Stride, pad: c.Pad, group: c.Groups, oh: c.OH, ow: c.OW}, nil
 }
 
 // Conv2D is a 2-D cross-correlation (torch conv2d) on NCHW.

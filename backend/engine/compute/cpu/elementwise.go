@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -60,57 +61,18 @@ func (d *Device) broadcast(a, b tensor.Tensor, op string, kernel func(dst, x, y 
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	r := max(a.Rank(), b.Rank())
-	da, db, dout := make([]int, r), make([]int, r), make(tensor.Shape, r)
-	for i := 0; i < r; i++ {
-		da[i], db[i] = 1, 1
-		if j := i - (r - a.Rank()); j >= 0 {
-			da[i] = a.Dim(j)
-		}
-		if j := i - (r - b.Rank()); j >= 0 {
-			db[i] = b.Dim(j)
-		}
-		switch {
-		case da[i] == db[i] || db[i] == 1:
-			dout[i] = da[i]
-		case da[i] == 1:
-			dout[i] = db[i]
-		default:
-			return tensor.Tensor{}, fmt.Errorf("%s %v and %v: %w: dims %d and %d do not broadcast", op, a.Shape(), b.Shape(), tensor.ErrShape, da[i], db[i])
-		}
+	dout, merged, err := compute.Broadcast(op, a.Shape(), b.Shape())
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
 	out, y, err := d.newF32(dout)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
-	// Merge adjacent dims with the same broadcast pattern.
 	type dim struct{ n, sa, sb int } // size; element strides in a and b (0 = broadcast)
-	var dims []dim
-	for i := 0; i < r; i++ {
-		if dout[i] == 1 {
-			continue
-		}
-		bcA, bcB := da[i] == 1, db[i] == 1
-		if k := len(dims) - 1; k >= 0 && (dims[k].sa == 0) == bcA && (dims[k].sb == 0) == bcB {
-			dims[k].n *= dout[i]
-			continue
-		}
-		dims = append(dims, dim{n: dout[i], sa: b2i(!bcA), sb: b2i(!bcB)})
-	}
-	if len(dims) == 0 {
-		dims = []dim{{n: 1, sa: 1, sb: 1}}
-	}
-	// Turn per-dim flags into element strides, innermost first.
-	accA, accB := 1, 1
-	for k := len(dims) - 1; k >= 0; k-- {
-		if dims[k].sa != 0 {
-			dims[k].sa = accA
-			accA *= dims[k].n
-		}
-		if dims[k].sb != 0 {
-			dims[k].sb = accB
-			accB *= dims[k].n
-		}
+	dims := make([]dim, len(merged))
+	for i, m := range merged {
+		dims[i] = dim{n: m.N, sa: m.StrideA, sb: m.StrideB}
 	}
 	last := dims[len(dims)-1]
 	outer := dims[:len(dims)-1]
@@ -134,13 +96,6 @@ func (d *Device) broadcast(a, b tensor.Tensor, op string, kernel func(dst, x, y 
 		}
 	})
 	return out, nil
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // unary maps f over x into a new tensor.

@@ -2,9 +2,9 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -47,24 +47,13 @@ func (d *Device) Embedding(table tensor.Tensor, ids []int) (tensor.Tensor, error
 // downscale_freq_shift=0) used by UNet2DConditionModel.
 func (d *Device) TimestepEmbedding(timesteps []float32, dim int) (tensor.Tensor, error) {
 	const op = "timestep embedding"
-	if len(timesteps) == 0 || dim < 2 {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w: %d timesteps, dim %d (want ≥ 1 and ≥ 2)", op, tensor.ErrShape, len(timesteps), dim)
+	vals, err := compute.TimestepEmbeddingValues(timesteps, dim)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
-	out, y, err := d.newF32(tensor.Shape{len(timesteps), dim})
+	out, err := d.wrap(tensor.Shape{len(timesteps), dim}, vals)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
-	}
-	half := dim / 2
-	for n, t := range timesteps {
-		row := y[n*dim : (n+1)*dim]
-		for i := 0; i < half; i++ {
-			// float64 keeps large timesteps (t≈1000, high freq) accurate; LDM
-			// computes in float32, which differs by ~1e-4 at worst.
-			freq := math.Exp(-math.Log(10000) * float64(i) / float64(half))
-			arg := float64(t) * freq
-			row[i] = float32(math.Cos(arg))
-			row[half+i] = float32(math.Sin(arg))
-		}
 	}
 	return out, nil
 }

@@ -41,30 +41,11 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	}
 	defer runtime.KeepAlive(ab) // half storage may be off-heap
 	defer runtime.KeepAlive(bb)
-	if a.Rank() < 2 || b.Rank() < 2 {
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: operands need rank ≥ 2", op, a.Shape(), b.Shape(), tensor.ErrShape)
+	dims, err := compute.CheckMatMul(a, b, transA, transB)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
-	m, k := a.Dim(-2), a.Dim(-1)
-	if transA {
-		m, k = k, m
-	}
-	k2, n := b.Dim(-2), b.Dim(-1)
-	if transB {
-		k2, n = n, k2
-	}
-	if k != k2 {
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v (transA=%v transB=%v): %w: inner dims %d and %d differ", op, a.Shape(), b.Shape(), transA, transB, tensor.ErrShape, k, k2)
-	}
-	batchA, batchB := a.Shape()[:a.Rank()-2], b.Shape()[:b.Rank()-2]
-	var batch tensor.Shape
-	switch {
-	case batchA.Equal(batchB), b.Rank() == 2:
-		batch = batchA
-	case a.Rank() == 2:
-		batch = batchB
-	default:
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: batch dims %v and %v differ", op, a.Shape(), b.Shape(), tensor.ErrShape, batchA, batchB)
-	}
+	m, n, k, batch := dims.M, dims.N, dims.K, dims.Batch
 	outShape := append(batch.Clone(), m, n)
 	out, c, err := d.newF32(outShape)
 	if err != nil {
@@ -103,8 +84,9 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 // GEMM epilogue.
 func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tensor.Tensor, error) {
 	const op = "linear"
-	if !act.Valid() {
-		return tensor.Tensor{}, fmt.Errorf("%s: unknown activation %d", op, act)
+	in, outF, err := compute.CheckLinear(x, w, act)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
 	xs, err := d.f32(x, op)
 	if err != nil {
@@ -115,10 +97,6 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 		return tensor.Tensor{}, err
 	}
 	defer runtime.KeepAlive(wb) // its half storage may be off-heap
-	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
-		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
-	}
-	in, outF := w.Dim(1), w.Dim(0)
 	bs, err := d.optional(bias, outF, op, "bias")
 	if err != nil {
 		return tensor.Tensor{}, err

@@ -3,38 +3,25 @@ package cpu
 import (
 	"fmt"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
 // Concat joins ts along axis.
 func (d *Device) Concat(axis int, ts ...tensor.Tensor) (tensor.Tensor, error) {
 	const op = "concat"
-	if len(ts) == 0 {
-		return tensor.Tensor{}, fmt.Errorf("%s: no tensors", op)
-	}
-	ax, err := tensor.Axis(axis, ts[0].Rank())
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
-	}
 	srcs := make([][]float32, len(ts))
-	shape := ts[0].Shape()
-	total := 0
 	for i, t := range ts {
+		var err error
 		if srcs[i], err = d.f32(t, op); err != nil {
 			return tensor.Tensor{}, err
 		}
-		s := t.Shape()
-		if len(s) != len(shape) {
-			return tensor.Tensor{}, fmt.Errorf("%s along %d: %w: %v and %v differ in rank", op, axis, tensor.ErrShape, shape, s)
-		}
-		for j := range s {
-			if j != ax && s[j] != shape[j] {
-				return tensor.Tensor{}, fmt.Errorf("%s along %d: %w: %v and %v differ in dim %d", op, axis, tensor.ErrShape, shape, s, j)
-			}
-		}
-		total += s[ax]
 	}
-	shape[ax] = total
+	ax, shape, err := compute.CheckConcat(axis, ts)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	total := shape[ax]
 	out, y, err := d.newF32(shape)
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
@@ -62,19 +49,9 @@ func (d *Device) Split(x tensor.Tensor, axis int, sizes ...int) ([]tensor.Tensor
 	if err != nil {
 		return nil, err
 	}
-	ax, err := tensor.Axis(axis, x.Rank())
+	ax, err := compute.CheckSplit(x.Shape(), axis, sizes)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	sum := 0
-	for _, s := range sizes {
-		if s <= 0 {
-			return nil, fmt.Errorf("%s %v along %d into %v: %w: sizes must be positive", op, x.Shape(), axis, sizes, tensor.ErrShape)
-		}
-		sum += s
-	}
-	if len(sizes) == 0 || sum != x.Dim(ax) {
-		return nil, fmt.Errorf("%s %v along %d into %v: %w: sizes sum to %d, want %d", op, x.Shape(), axis, sizes, tensor.ErrShape, sum, x.Dim(ax))
+		return nil, err
 	}
 	outer, dim, inner := x.Shape().Split3(ax)
 	outs := make([]tensor.Tensor, len(sizes))

@@ -38,12 +38,8 @@ func attentionSmem(kernel string, dh, dv int) int {
 // Attention is softmax(q·kᵀ·scale)·v per (batch, head).
 func (d *Device) Attention(q, k, v tensor.Tensor, p compute.AttentionParams) (tensor.Tensor, error) {
 	const op = "attention"
-	if q.Rank() != 4 || k.Rank() != 4 || v.Rank() != 4 ||
-		k.Dim(0) != q.Dim(0) || v.Dim(0) != q.Dim(0) ||
-		k.Dim(2) != q.Dim(2) || v.Dim(2) != q.Dim(2) ||
-		k.Dim(3) != q.Dim(3) || v.Dim(1) != k.Dim(1) {
-		return tensor.Tensor{}, fmt.Errorf("%s q%v k%v v%v: %w: want q [B, Nq, H, D], k [B, Nk, H, D], v [B, Nk, H, Dv]",
-			op, q.Shape(), k.Shape(), v.Shape(), tensor.ErrShape)
+	if err := compute.CheckAttention(q, k, v); err != nil {
+		return tensor.Tensor{}, err
 	}
 	b, nq, h, dh := q.Dim(0), q.Dim(1), q.Dim(2), q.Dim(3)
 	nk, dv := k.Dim(1), v.Dim(3)

@@ -93,9 +93,9 @@ func (d *Device) Mul(a, b tensor.Tensor) (tensor.Tensor, error) { return d.broad
 // of a and b along it (0 where that operand is broadcast).
 type bdim struct{ n, sa, sb int64 }
 
-// broadcast applies a NumPy-broadcasting binary op (0 add, 1 mul). Adjacent
-// dims with the same broadcast pattern are merged; the kernel takes four,
-// and any further leading dims are looped here.
+// broadcast applies a NumPy-broadcasting binary op (0 add, 1 mul) over the
+// merged dims of compute.Broadcast; the kernel takes four, and any further
+// leading dims are looped here.
 func (d *Device) broadcast(a, b tensor.Tensor, op string, code int) (tensor.Tensor, error) {
 	ab, err := d.buf(a, op)
 	if err != nil {
@@ -105,52 +105,15 @@ func (d *Device) broadcast(a, b tensor.Tensor, op string, code int) (tensor.Tens
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	r := max(a.Rank(), b.Rank())
-	da, db, dout := make([]int, r), make([]int, r), make(tensor.Shape, r)
-	for i := 0; i < r; i++ {
-		da[i], db[i] = 1, 1
-		if j := i - (r - a.Rank()); j >= 0 {
-			da[i] = a.Dim(j)
-		}
-		if j := i - (r - b.Rank()); j >= 0 {
-			db[i] = b.Dim(j)
-		}
-		switch {
-		case da[i] == db[i] || db[i] == 1:
-			dout[i] = da[i]
-		case da[i] == 1:
-			dout[i] = db[i]
-		default:
-			return tensor.Tensor{}, fmt.Errorf("%s %v and %v: %w: dims %d and %d do not broadcast", op, a.Shape(), b.Shape(), tensor.ErrShape, da[i], db[i])
-		}
+	dout, merged, err := compute.Broadcast(op, a.Shape(), b.Shape())
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
-	// Merge dims, innermost first, tracking contiguous strides.
-	var dims []bdim // innermost first
-	var sa, sb int64 = 1, 1
-	for i := r - 1; i >= 0; i-- {
-		if dout[i] == 1 {
-			continue
-		}
-		bcA, bcB := da[i] == 1, db[i] == 1
-		strideA, strideB := sa, sb
-		if bcA {
-			strideA = 0
-		}
-		if bcB {
-			strideB = 0
-		}
-		if k := len(dims) - 1; k >= 0 && (dims[k].sa == 0) == bcA && (dims[k].sb == 0) == bcB &&
-			(bcA || dims[k].sa*dims[k].n == strideA) && (bcB || dims[k].sb*dims[k].n == strideB) {
-			dims[k].n *= int64(dout[i])
-		} else {
-			dims = append(dims, bdim{n: int64(dout[i]), sa: strideA, sb: strideB})
-		}
-		if !bcA {
-			sa *= int64(da[i])
-		}
-		if !bcB {
-			sb *= int64(db[i])
-		}
+	// Innermost first, padded to the kernel's four.
+	dims := make([]bdim, 0, max(4, len(merged)))
+	for k := len(merged) - 1; k >= 0; k-- {
+		m := merged[k]
+		dims = append(dims, bdim{n: int64(m.N), sa: int64(m.StrideA), sb: int64(m.StrideB)})
 	}
 	for len(dims) < 4 {
 		dims = append(dims, bdim{n: 1})

@@ -115,30 +115,11 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	if a.Rank() < 2 || b.Rank() < 2 {
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: operands need rank ≥ 2", op, a.Shape(), b.Shape(), tensor.ErrShape)
+	dims, err := compute.CheckMatMul(a, b, transA, transB)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
-	m, k := a.Dim(-2), a.Dim(-1)
-	if transA {
-		m, k = k, m
-	}
-	k2, n := b.Dim(-2), b.Dim(-1)
-	if transB {
-		k2, n = n, k2
-	}
-	if k != k2 {
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v (transA=%v transB=%v): %w: inner dims %d and %d differ", op, a.Shape(), b.Shape(), transA, transB, tensor.ErrShape, k, k2)
-	}
-	batchA, batchB := a.Shape()[:a.Rank()-2], b.Shape()[:b.Rank()-2]
-	var batch tensor.Shape
-	switch {
-	case batchA.Equal(batchB), b.Rank() == 2:
-		batch = batchA
-	case a.Rank() == 2:
-		batch = batchB
-	default:
-		return tensor.Tensor{}, fmt.Errorf("%s %v·%v: %w: batch dims %v and %v differ", op, a.Shape(), b.Shape(), tensor.ErrShape, batchA, batchB)
-	}
+	m, n, k, batch := dims.M, dims.N, dims.K, dims.Batch
 	defer d.enter(op)()
 	out, cb, err := d.newF32(append(batch.Clone(), m, n))
 	if err != nil {
@@ -156,10 +137,10 @@ func (d *Device) MatMul(a, b tensor.Tensor, transA, transB bool) (tensor.Tensor,
 	if transB {
 		g.bLayout, g.ldb = 'n', k
 	}
-	if a.Rank() == 2 {
+	if dims.SharedA {
 		g.strideA = 0
 	}
-	if b.Rank() == 2 {
+	if dims.SharedB {
 		g.strideB = 0
 	}
 	if err := d.gemm(g); err != nil {
@@ -184,8 +165,9 @@ func (d *Device) optional(t tensor.Tensor, want int, op, what string) (cu.Device
 // Linear is x·wᵀ + bias with a fused activation.
 func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tensor.Tensor, error) {
 	const op = "linear"
-	if !act.Valid() {
-		return tensor.Tensor{}, fmt.Errorf("%s: unknown activation %d", op, act)
+	in, outF, err := compute.CheckLinear(x, w, act)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
 	xb, err := d.buf(x, op)
 	if err != nil {
@@ -195,10 +177,6 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	if w.Rank() != 2 || x.Rank() < 1 || x.Dim(-1) != w.Dim(1) {
-		return tensor.Tensor{}, fmt.Errorf("%s x%v w%v: %w: want x [..., In] and w [Out, In]", op, x.Shape(), w.Shape(), tensor.ErrShape)
-	}
-	in, outF := w.Dim(1), w.Dim(0)
 	defer d.enter(op)()
 	bp, done, err := d.optional(bias, outF, op, "bias")
 	if err != nil {
@@ -227,7 +205,8 @@ func (d *Device) Linear(x, w, bias tensor.Tensor, act compute.Activation) (tenso
 	return out, nil
 }
 
-// convGeom is a validated conv2d problem.
+// convGeom is a validated conv2d problem (compute.CheckConv2D) in the
+// names the kernels' parameters use.
 type convGeom struct {
 	n, cin, h, w   int
 	cout, kh, kw   int
@@ -236,42 +215,12 @@ type convGeom struct {
 }
 
 func convCheck(x, w tensor.Tensor, p compute.Conv2DParams) (convGeom, error) {
-	g := convGeom{stride: p.Stride, pad: p.Padding, groups: p.Groups}
-	if g.stride == 0 {
-		g.stride = 1
+	c, err := compute.CheckConv2D(x, w, p)
+	if err != nil {
+		return convGeom{}, err
 	}
-	if g.groups == 0 {
-		g.groups = 1
-	}
-	bad := func(why string, args ...any) (convGeom, error) {
-		return convGeom{}, fmt.Errorf("conv2d x%v w%v %+v: %w: %s", x.Shape(), w.Shape(), p, tensor.ErrShape, fmt.Sprintf(why, args...))
-	}
-	if x.Rank() != 4 || w.Rank() != 4 {
-		return bad("want x [N, Cin, H, W] and w [Cout, Cin/groups, KH, KW]")
-	}
-	if g.stride < 0 || g.pad < 0 || g.groups < 0 {
-		return bad("negative stride, padding or groups")
-	}
-	g.n, g.cin, g.h, g.w = x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
-	g.cout, g.kh, g.kw = w.Dim(0), w.Dim(2), w.Dim(3)
-	switch {
-	case g.groups == 1:
-		if w.Dim(1) != g.cin {
-			return bad("weight has %d input channels, x has %d", w.Dim(1), g.cin)
-		}
-	case g.groups == g.cin:
-		if w.Dim(1) != 1 || g.cout%g.cin != 0 {
-			return bad("depthwise weight must be [k·Cin, 1, KH, KW]")
-		}
-	default:
-		return bad("groups must be 1 or Cin (%d)", g.cin)
-	}
-	if g.h+2*g.pad < g.kh || g.w+2*g.pad < g.kw {
-		return bad("kernel larger than padded input")
-	}
-	g.oh = (g.h+2*g.pad-g.kh)/g.stride + 1
-	g.ow = (g.w+2*g.pad-g.kw)/g.stride + 1
-	return g, nil
+	return convGeom{n: c.N, cin: c.Cin, h: c.H, w: c.W, cout: c.Cout, kh: c.KH, kw: c.KW,
+		stride: c.Stride, pad: c.Pad, groups: c.Groups, oh: c.OH, ow: c.OW}, nil
 }
 
 // Conv2D is implicit-GEMM convolution: out[n] (Cout × OH·OW) = W (Cout ×

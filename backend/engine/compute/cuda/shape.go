@@ -4,11 +4,11 @@ package cuda
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 
 	"gorgonia.org/cu"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -16,31 +16,16 @@ import (
 // range of the output viewed as [outer, total·inner].
 func (d *Device) Concat(axis int, ts ...tensor.Tensor) (tensor.Tensor, error) {
 	const op = "concat"
-	if len(ts) == 0 {
-		return tensor.Tensor{}, fmt.Errorf("%s: no tensors", op)
-	}
-	ax, err := tensor.Axis(axis, ts[0].Rank())
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
-	}
-	shape := ts[0].Shape()
-	total := 0
 	for _, t := range ts {
 		if _, err := d.buf(t, op); err != nil {
 			return tensor.Tensor{}, err
 		}
-		s := t.Shape()
-		if len(s) != len(shape) {
-			return tensor.Tensor{}, fmt.Errorf("%s along %d: %w: %v and %v differ in rank", op, axis, tensor.ErrShape, shape, s)
-		}
-		for j := range s {
-			if j != ax && s[j] != shape[j] {
-				return tensor.Tensor{}, fmt.Errorf("%s along %d: %w: %v and %v differ in dim %d", op, axis, tensor.ErrShape, shape, s, j)
-			}
-		}
-		total += s[ax]
 	}
-	shape[ax] = total
+	ax, shape, err := compute.CheckConcat(axis, ts)
+	if err != nil {
+		return tensor.Tensor{}, err
+	}
+	total := shape[ax]
 	outer, _, inner := shape.Split3(ax)
 	defer d.enter(op)()
 	out, ob, err := d.newF32(shape)
@@ -72,19 +57,9 @@ func (d *Device) Split(x tensor.Tensor, axis int, sizes ...int) ([]tensor.Tensor
 	if _, err := d.buf(x, op); err != nil {
 		return nil, err
 	}
-	ax, err := tensor.Axis(axis, x.Rank())
+	ax, err := compute.CheckSplit(x.Shape(), axis, sizes)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	sum := 0
-	for _, s := range sizes {
-		if s <= 0 {
-			return nil, fmt.Errorf("%s %v along %d into %v: %w: sizes must be positive", op, x.Shape(), axis, sizes, tensor.ErrShape)
-		}
-		sum += s
-	}
-	if len(sizes) == 0 || sum != x.Dim(ax) {
-		return nil, fmt.Errorf("%s %v along %d into %v: %w: sizes sum to %d, want %d", op, x.Shape(), axis, sizes, tensor.ErrShape, sum, x.Dim(ax))
+		return nil, err
 	}
 	outer, dim, inner := x.Shape().Split3(ax)
 	defer d.enter(op)()
@@ -252,20 +227,9 @@ func (d *Device) Embedding(table tensor.Tensor, ids []int) (tensor.Tensor, error
 // TimestepEmbedding is computed on the host (a few thousand values, in
 // float64 as the CPU device does) and uploaded.
 func (d *Device) TimestepEmbedding(timesteps []float32, dim int) (tensor.Tensor, error) {
-	const op = "timestep embedding"
-	if len(timesteps) == 0 || dim < 2 {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w: %d timesteps, dim %d (want ≥ 1 and ≥ 2)", op, tensor.ErrShape, len(timesteps), dim)
-	}
-	y := make([]float32, len(timesteps)*dim)
-	half := dim / 2
-	for n, t := range timesteps {
-		row := y[n*dim : (n+1)*dim]
-		for i := 0; i < half; i++ {
-			freq := math.Exp(-math.Log(10000) * float64(i) / float64(half))
-			arg := float64(t) * freq
-			row[i] = float32(math.Cos(arg))
-			row[half+i] = float32(math.Sin(arg))
-		}
+	y, err := compute.TimestepEmbeddingValues(timesteps, dim)
+	if err != nil {
+		return tensor.Tensor{}, err
 	}
 	return d.Upload(tensor.Shape{len(timesteps), dim}, y)
 }
