@@ -256,3 +256,22 @@ func TimestepEmbeddingValues(timesteps []float32, dim int) ([]float32, error) {
 	}
 	return y, nil
 }
+
+// CheckUpload validates an upload of n values as shape; half says
+// UploadHalf with dtype dt (which must be F16 or BF16).
+func CheckUpload(shape tensor.Shape, n int, half bool, dt tensor.DType) error {
+	op := "upload"
+	if half {
+		op = "upload half"
+		if !dt.IsHalf() {
+			return fmt.Errorf("%s: dtype %v is not F16 or BF16", op, dt)
+		}
+	}
+	if err := shape.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if n != shape.Numel() {
+		return fmt.Errorf("%s %v: %w: %d values, want %d", op, shape, tensor.ErrShape, n, shape.Numel())
+	}
+	return nil
+}

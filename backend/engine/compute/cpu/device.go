@@ -173,11 +173,8 @@ func (d *Device) Alloc(shape tensor.Shape) (tensor.Tensor, error) {
 }
 
 func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, error) {
-	if err := shape.Validate(); err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upload: %w", err)
-	}
-	if len(data) != shape.Numel() {
-		return tensor.Tensor{}, fmt.Errorf("upload %v: %w: %d values, want %d", shape, tensor.ErrShape, len(data), shape.Numel())
+	if err := compute.CheckUpload(shape, len(data), false, tensor.F32); err != nil {
+		return tensor.Tensor{}, err
 	}
 	t, err := d.wrap(shape, append([]float32(nil), data...))
 	if err != nil {
@@ -187,14 +184,8 @@ func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, erro
 }
 
 func (d *Device) UploadHalf(shape tensor.Shape, dt tensor.DType, bits []uint16) (tensor.Tensor, error) {
-	if !dt.IsHalf() {
-		return tensor.Tensor{}, fmt.Errorf("upload half: dtype %v is not F16 or BF16", dt)
-	}
-	if err := shape.Validate(); err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
-	}
-	if len(bits) != shape.Numel() {
-		return tensor.Tensor{}, fmt.Errorf("upload half %v: %w: %d values, want %d", shape, tensor.ErrShape, len(bits), shape.Numel())
+	if err := compute.CheckUpload(shape, len(bits), true, dt); err != nil {
+		return tensor.Tensor{}, err
 	}
 	vals, mapped := uploadHalf(len(bits))
 	copy(vals, bits)

@@ -13,6 +13,7 @@ import (
 
 	"gorgonia.org/cu"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -277,11 +278,8 @@ func (d *Device) Alloc(shape tensor.Shape) (tensor.Tensor, error) {
 }
 
 func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, error) {
-	if err := shape.Validate(); err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upload: %w", err)
-	}
-	if len(data) != shape.Numel() {
-		return tensor.Tensor{}, fmt.Errorf("upload %v: %w: %d values, want %d", shape, tensor.ErrShape, len(data), shape.Numel())
+	if err := compute.CheckUpload(shape, len(data), false, tensor.F32); err != nil {
+		return tensor.Tensor{}, err
 	}
 	defer d.enter("upload")()
 	t, b, err := d.newF32(shape)
@@ -296,14 +294,8 @@ func (d *Device) Upload(shape tensor.Shape, data []float32) (tensor.Tensor, erro
 }
 
 func (d *Device) UploadHalf(shape tensor.Shape, dt tensor.DType, bits []uint16) (tensor.Tensor, error) {
-	if !dt.IsHalf() {
-		return tensor.Tensor{}, fmt.Errorf("upload half: dtype %v is not F16 or BF16", dt)
-	}
-	if err := shape.Validate(); err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upload half: %w", err)
-	}
-	if len(bits) != shape.Numel() {
-		return tensor.Tensor{}, fmt.Errorf("upload half %v: %w: %d values, want %d", shape, tensor.ErrShape, len(bits), shape.Numel())
+	if err := compute.CheckUpload(shape, len(bits), true, dt); err != nil {
+		return tensor.Tensor{}, err
 	}
 	src, half := bits, true
 	var wide []float32
