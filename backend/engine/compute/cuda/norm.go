@@ -5,6 +5,8 @@ package cuda
 import (
 	"fmt"
 
+	"gorgonia.org/cu"
+
 	"github.com/dreamlayer/dreamlayer/backend/engine/tensor"
 )
 
@@ -18,25 +20,12 @@ func (d *Device) GroupNorm(x, gamma, beta tensor.Tensor, groups int, eps float32
 	}
 	n, c := x.Dim(0), x.Dim(1)
 	defer d.enter(op)()
-	xp, xdone, err := d.f32(x, op)
+	in, err := d.normInputs(op, x, gamma, beta, c)
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	defer xdone()
-	gp, gdone, err := d.optional(gamma, c, op, "gamma")
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	defer gdone()
-	bp, bdone, err := d.optional(beta, c, op, "beta")
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	defer bdone()
-	out, ob, err := d.newF32(x.Shape())
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
-	}
+	defer in.done()
+	xp, gp, bp, out, ob := in.x, in.gamma, in.beta, in.out, in.outBuf
 	spatial := x.Numel() / (n * c)
 	cpg := c / groups
 	groupSize := int64(cpg * spatial)
@@ -67,30 +56,60 @@ func (d *Device) LayerNorm(x, gamma, beta tensor.Tensor, eps float32) (tensor.Te
 	}
 	dim := x.Dim(-1)
 	defer d.enter(op)()
-	xp, xdone, err := d.f32(x, op)
+	in, err := d.normInputs(op, x, gamma, beta, dim)
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
-	defer xdone()
-	gp, gdone, err := d.optional(gamma, dim, op, "gamma")
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	defer gdone()
-	bp, bdone, err := d.optional(beta, dim, op, "beta")
-	if err != nil {
-		return tensor.Tensor{}, err
-	}
-	defer bdone()
-	out, ob, err := d.newF32(x.Shape())
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
-	}
+	defer in.done()
+	xp, gp, bp, out, ob := in.x, in.gamma, in.beta, in.out, in.outBuf
 	if err := d.launch("layernorm_f", [3]int{x.Numel() / dim, 1, 1}, rowBlock(dim), 0, xp, gp, bp, ob.ptr, dim, eps); err != nil {
 		d.release(ob)
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
+}
+
+// normInputs are a norm's operands as F32 device pointers (gamma and beta 0
+// when absent) and its output; done releases the widened temporaries.
+type normInputs struct {
+	x, gamma, beta cu.DevicePtr
+	out            tensor.Tensor
+	outBuf         *buffer
+	done           func()
+}
+
+// normInputs checks and prepares a norm over channels of size c. The
+// caller holds enter().
+func (d *Device) normInputs(op string, x, gamma, beta tensor.Tensor, c int) (normInputs, error) {
+	var dones []func()
+	done := func() {
+		for _, f := range dones {
+			f()
+		}
+	}
+	xp, xdone, err := d.f32(x, op)
+	if err != nil {
+		return normInputs{}, err
+	}
+	dones = append(dones, xdone)
+	gp, gdone, err := d.optional(gamma, c, op, "gamma")
+	if err != nil {
+		done()
+		return normInputs{}, err
+	}
+	dones = append(dones, gdone)
+	bp, bdone, err := d.optional(beta, c, op, "beta")
+	if err != nil {
+		done()
+		return normInputs{}, err
+	}
+	dones = append(dones, bdone)
+	out, ob, err := d.newF32(x.Shape())
+	if err != nil {
+		done()
+		return normInputs{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return normInputs{x: xp, gamma: gp, beta: bp, out: out, outBuf: ob, done: done}, nil
 }
 
 // rowBlock is the block size for one-block-per-row kernels.
