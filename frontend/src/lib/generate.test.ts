@@ -188,4 +188,15 @@ describe('formFromJob', () => {
     expect(f).toMatchObject({ prompt: 'p', negativePrompt: 'n', steps: 9, cfgScale: 4.5, sampler: 'heun', scheduler: 'karras', width: 640, height: 512, seed: 777, batchSize: 2, clipSkip: 2, hiresEnabled: true })
     expect(f.hires).toEqual({ scale: 1.5, upscaler: 'lanczos', steps: 5, denoise: 0.3 })
   })
+
+  it('brings an inpaint job back with inpaint on, and an img2img job with it off', () => {
+    const job = (mode: 'img2img' | 'inpaint'): Job => ({
+      id: 'j2',
+      state: 'done',
+      request: { provider: 'local', model: 'm', mode, prompt: 'p', negativePrompt: '', params: { strength: 0.6 } },
+    })
+    const base = defaultForm(g)
+    expect(formFromJob({ ...base, inpaint: false }, job('inpaint'))).toMatchObject({ inpaint: true, strength: 0.6 })
+    expect(formFromJob({ ...base, inpaint: true }, job('img2img'))).toMatchObject({ inpaint: false })
+  })
 })

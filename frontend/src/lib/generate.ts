@@ -387,6 +387,10 @@ export function formFromJob(f: GenForm, job: Job): GenForm {
   setNum('strength', pick('strength', 'strength'))
   const outSeed = job.outputs?.[0]?.seed
   if (next.seed < 0 && outSeed !== undefined) next.seed = outSeed
+  // An inpaint job comes back to the Inpaint tab (the img2img form with
+  // inpaint on), a plain img2img job to Img2Img.
+  if (r.mode === 'inpaint') next.inpaint = true
+  else if (r.mode === 'img2img') next.inpaint = false
   const hires = pick('hires', 'hires') as Partial<HiresRequest> | null | undefined
   next.hiresEnabled = !!hires
   if (hires) {
