@@ -189,7 +189,7 @@ func (d *Device) Close() error {
 		d.prof.report(os.Stderr)
 	}
 	_ = cu.Synchronize()
-	d.mem.trim(true)
+	d.mem.trim()
 	if err := d.mod.Unload(); err != nil {
 		return fmt.Errorf("cuda: unload kernels: %w", err)
 	}

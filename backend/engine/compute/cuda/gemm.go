@@ -228,8 +228,7 @@ func convCheck(x, w tensor.Tensor, p compute.Conv2DParams) (convGeom, error) {
 // its tiles. A 1×1 stride-1 convolution reads x[n] directly as the matrix.
 func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tensor.Tensor, error) {
 	const op = "conv2d"
-	xb, err := d.buf(x, op)
-	if err != nil {
+	if _, err := d.buf(x, op); err != nil {
 		return tensor.Tensor{}, err
 	}
 	wb, err := d.buf(w, op)
@@ -255,7 +254,6 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
-	_ = xb
 	if g.groups != 1 {
 		name := "dwconv_f"
 		if wb.half {

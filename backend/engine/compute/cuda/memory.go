@@ -102,7 +102,7 @@ func (a *allocator) put(p cu.DevicePtr, c int64) {
 }
 
 // trim gives every cached block back to the driver. The caller holds enter().
-func (a *allocator) trim(all bool) {
+func (a *allocator) trim() {
 	a.mu.Lock()
 	lists := a.free
 	a.free = map[int64][]cu.DevicePtr{}
@@ -113,7 +113,6 @@ func (a *allocator) trim(all bool) {
 			_ = cu.MemFree(p)
 		}
 	}
-	_ = all
 }
 
 // errOutOfMemory is what the worker protocol classifies as out of memory.
@@ -142,7 +141,7 @@ func (d *Device) alloc(n int64) (cu.DevicePtr, int64, error) {
 			return 0, 0, fmt.Errorf("cuMemAlloc %d MiB: %w (%v)", c>>20, errOutOfMemory, err)
 		}
 		// Out of memory: hand the cache back, collect dropped tensors, retry.
-		a.trim(true)
+		a.trim()
 		runtime.GC()
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
 	}

@@ -760,11 +760,12 @@ extern "C" __global__ void gn_partial(const float* __restrict__ x, float* __rest
 
 // gn_apply: grid (blocks over the group, N·G). Every block folds the partials
 // itself (chunks is small), then normalises its share.
-template <typename TG>
-__device__ __forceinline__ void gn_apply_body(const float* __restrict__ x, const float* __restrict__ part,
-                                              const TG* __restrict__ gamma, const TG* __restrict__ beta,
-                                              float* __restrict__ y, i64 groupSize, int chunks, int cpg, i64 spatial,
-                                              int groups, float eps, int silu) {
+// gamma and beta arrive as float32 (the Go side keeps widened copies of
+// half norm weights), null when absent.
+extern "C" __global__ void gn_apply_f(const float* __restrict__ x, const float* __restrict__ part,
+                                      const float* __restrict__ gamma, const float* __restrict__ beta,
+                                      float* __restrict__ y, i64 groupSize, int chunks, int cpg, i64 spatial,
+                                      int groups, float eps, int silu) {
     __shared__ float stats[2];
     const i64 g = blockIdx.y;
     const float* xp = x + g * groupSize;
@@ -793,21 +794,9 @@ __device__ __forceinline__ void gn_apply_body(const float* __restrict__ x, const
         y[g * groupSize + i] = val;
     }
 }
-extern "C" __global__ void gn_apply_f(const float* x, const float* part, const float* gamma, const float* beta, float* y,
-                                      i64 groupSize, int chunks, int cpg, i64 spatial, int groups, float eps,
-                                      int silu) {
-    gn_apply_body(x, part, gamma, beta, y, groupSize, chunks, cpg, spatial, groups, eps, silu);
-}
-extern "C" __global__ void gn_apply_h(const float* x, const float* part, const __half* gamma, const __half* beta,
-                                      float* y, i64 groupSize, int chunks, int cpg, i64 spatial, int groups, float eps,
-                                      int silu) {
-    gn_apply_body(x, part, gamma, beta, y, groupSize, chunks, cpg, spatial, groups, eps, silu);
-}
-
 // LayerNorm over the last dim: one block per row, two passes over the row.
-template <typename TG>
-__device__ __forceinline__ void ln_body(const float* __restrict__ x, const TG* __restrict__ gamma,
-                                        const TG* __restrict__ beta, float* __restrict__ y, int d, float eps) {
+extern "C" __global__ void layernorm_f(const float* __restrict__ x, const float* __restrict__ gamma,
+                                       const float* __restrict__ beta, float* __restrict__ y, int d, float eps) {
     __shared__ float scratch[32];
     const float* xr = x + (i64)blockIdx.x * d;
     float* yr = y + (i64)blockIdx.x * d;
@@ -827,15 +816,6 @@ __device__ __forceinline__ void ln_body(const float* __restrict__ x, const TG* _
         yr[i] = val;
     }
 }
-extern "C" __global__ void layernorm_f(const float* x, const float* gamma, const float* beta, float* y, int d,
-                                       float eps) {
-    ln_body(x, gamma, beta, y, d, eps);
-}
-extern "C" __global__ void layernorm_h(const float* x, const __half* gamma, const __half* beta, float* y, int d,
-                                       float eps) {
-    ln_body(x, gamma, beta, y, d, eps);
-}
-
 // Softmax over the last dim: one block per row.
 extern "C" __global__ void softmax_rows(const float* x, float* y, int d) {
     __shared__ float scratch[32];
