@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
 )
 
@@ -99,5 +100,45 @@ func BenchmarkPatchesPack(b *testing.B) {
 			}
 			b.ReportMetric(float64(kc*cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
 		})
+	}
+}
+
+// BenchmarkConvAlgorithms times each 3×3 convolution algorithm at the
+// shapes of SD's UNet and VAE, in direct-convolution GFLOP/s (Winograd does
+// fewer multiplications; the figure is what the same work costs).
+func BenchmarkConvAlgorithms(b *testing.B) {
+	shapes := []struct {
+		name         string
+		cin, cout, s int
+	}{
+		{"unet-320-64x64", 320, 320, 64},
+		{"unet-640-32x32", 640, 640, 32},
+		{"unet-1280-16x16", 1280, 1280, 16},
+		{"vae-512-64x64", 512, 512, 64},
+		{"vae-512-128x128", 512, 512, 128},
+		{"vae-256-256x256", 256, 256, 256},
+		{"vae-128-512x512", 128, 128, 512},
+		{"small-64-64x64", 64, 64, 64},
+	}
+	for _, sh := range shapes {
+		for _, algo := range []struct {
+			name string
+			a    convAlgo
+		}{{"direct", convDirect}, {"winograd", convWinograd}} {
+			b.Run(sh.name+"/"+algo.name, func(b *testing.B) {
+				d := New(0)
+				d.conv = algo.a
+				x, w, bias := randTensor(d, 1, sh.cin, sh.s, sh.s), randTensor(d, sh.cout, sh.cin, 3, 3), randTensor(d, sh.cout)
+				for b.Loop() {
+					y, err := d.Conv2D(x, w, bias, compute.Conv2DParams{Padding: 1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					require.NoError(b, d.Free(y))
+				}
+				flops := 2 * 9 * float64(sh.cin*sh.cout*sh.s*sh.s)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

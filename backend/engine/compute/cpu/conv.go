@@ -67,6 +67,10 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	if bs != nil {
 		ep = &gemm.Epilogue{BiasRow: bs}
 	}
+	if d.conv.winograd(g) {
+		d.winogradConv(g, xs, wop, bs, y)
+		return out, nil
+	}
 	for i := 0; i < g.n; i++ {
 		img := xs[i*g.cin*g.h*g.w : (i+1)*g.cin*g.h*g.w]
 		var b gemm.Operand
@@ -78,6 +82,25 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 		d.gemm.Gemm(wop, b, 1, 0, y[i*g.cout*pix:(i+1)*g.cout*pix], pix, ep, d.threads)
 	}
 	return out, nil
+}
+
+// convAlgo picks how dense 3×3 stride-1 convolutions are computed.
+type convAlgo uint8
+
+const (
+	convAuto     convAlgo = iota // Winograd where winogradFits says it is faster
+	convDirect                   // always the implicit GEMM
+	convWinograd                 // Winograd for every 3×3 stride-1 dense conv (tests)
+)
+
+func (a convAlgo) winograd(g convGeom) bool {
+	switch a {
+	case convDirect:
+		return false
+	case convWinograd:
+		return g.kh == 3 && g.kw == 3 && g.stride == 1 && g.group == 1
+	}
+	return winogradFits(g)
 }
 
 // patches is the implicit-GEMM B operand of a k×k convolution: the im2col

@@ -25,6 +25,7 @@ type Device struct {
 	threads int
 	gemm    *gemm.Engine  // matrix products (the best path unless a test forces one)
 	vm      vmath.Kernels // exponentials, norms and activations
+	conv    convAlgo      // 3×3 convolution algorithm (auto unless a test pins one)
 	used    atomic.Int64  // bytes held by live buffers, for Info
 	// freedLarge counts bytes of large activations given back by Free since
 	// the last collection this device started (see Free).

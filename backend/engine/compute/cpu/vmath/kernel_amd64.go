@@ -52,6 +52,13 @@ func sumSqAVX512(x *float32, n int, out *[16]float64)
 //go:noescape
 func affineAVX512(dst, src *float32, n int, a, b, c float32, swish int)
 
+// linComb16AVX512 is linComb16Generic (strides in elements); rows are
+// taken four at a time so that four accumulator chains hide the FMA
+// latency.
+//
+//go:noescape
+func linComb16AVX512(dst *float32, dstStride int, src *float32, srcStride int, c *float32, rows, cols int)
+
 // archPaths lists the amd64 kernels this CPU can run, best first.
 func archPaths() []*path {
 	if !cpu.X86.HasAVX512F {
@@ -60,5 +67,6 @@ func archPaths() []*path {
 	return []*path{{
 		name: "avx512", flashStep: flashStepAVX512, max: maxAVX512,
 		expShift: expShiftAVX512, sumSq: sumSqAVX512, affine: affineAVX512,
+		lincomb: linComb16AVX512,
 	}}
 }

@@ -250,3 +250,75 @@ swishloop:
 	JNZ  swishloop
 	VZEROUPPER
 	RET
+
+// func linComb16AVX512(dst *float32, dstStride int, src *float32, srcStride int, c *float32, rows, cols int)
+// Four output rows per pass (Z0–Z3), each source vector loaded once per
+// pass and met by four broadcast coefficients; the last rows one at a time.
+TEXT ·linComb16AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ dstStride+8(FP), R8
+	SHLQ $2, R8               // dst stride in bytes
+	MOVQ src+16(FP), SI
+	MOVQ srcStride+24(FP), R9
+	SHLQ $2, R9               // src stride in bytes
+	MOVQ c+32(FP), DX
+	MOVQ rows+40(FP), CX
+	MOVQ cols+48(FP), BX
+	MOVQ BX, R12
+	SHLQ $2, R12              // one coefficient row in bytes
+
+quad:
+	CMPQ CX, $4
+	JLT  single
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ SI, R10              // source vector i
+	MOVQ DX, R11              // coefficient (o, i)
+	MOVQ BX, R13
+quadcol:
+	VMOVUPS (R10), Z4
+	VFMADD231PS.BCST (R11), Z4, Z0
+	LEAQ (R11)(R12*1), R14
+	VFMADD231PS.BCST (R14), Z4, Z1
+	VFMADD231PS.BCST (R14)(R12*1), Z4, Z2
+	LEAQ (R14)(R12*2), R14
+	VFMADD231PS.BCST (R14), Z4, Z3
+	ADDQ R9, R10
+	ADDQ $4, R11
+	DECQ R13
+	JNZ  quadcol
+	VMOVUPS Z0, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z1, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z2, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z3, (DI)
+	ADDQ R8, DI
+	LEAQ (DX)(R12*4), DX      // next four coefficient rows
+	SUBQ $4, CX
+	JMP  quad
+
+single:
+	TESTQ CX, CX
+	JZ   done
+	VXORPS Z0, Z0, Z0
+	MOVQ SI, R10
+	MOVQ BX, R13
+singlecol:
+	VMOVUPS (R10), Z4
+	VFMADD231PS.BCST (DX), Z4, Z0
+	ADDQ R9, R10
+	ADDQ $4, DX
+	DECQ R13
+	JNZ  singlecol
+	VMOVUPS Z0, (DI)
+	ADDQ R8, DI
+	DECQ CX
+	JMP  single
+
+done:
+	VZEROUPPER
+	RET

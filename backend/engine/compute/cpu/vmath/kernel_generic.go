@@ -111,3 +111,18 @@ func affineGeneric(dst, src []float32, a, b, c float32, swish bool) {
 		dst[i] = y
 	}
 }
+
+// linComb16Generic is LinComb16 (arguments already checked).
+func linComb16Generic(dst []float32, dstStride int, src []float32, srcStride int, c []float32, rows, cols int) {
+	for o := 0; o < rows; o++ {
+		var acc [lanes]float32
+		for i := 0; i < cols; i++ {
+			w := c[o*cols+i]
+			x := (*[lanes]float32)(src[i*srcStride:])
+			for l := range acc {
+				acc[l] += w * x[l]
+			}
+		}
+		*(*[lanes]float32)(dst[o*dstStride:]) = acc
+	}
+}

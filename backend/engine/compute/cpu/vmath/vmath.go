@@ -19,6 +19,7 @@ type path struct {
 	expShift  func(dst, src *float32, n int, shift float32, out *[16]float32)
 	sumSq     func(x *float32, n int, out *[16]float64)
 	affine    func(dst, src *float32, n int, a, b, c float32, swish int)
+	lincomb   func(dst *float32, dstStride int, src *float32, srcStride int, c *float32, rows, cols int)
 	generic   bool // the kernels above are nil: use the …Generic functions
 }
 
@@ -217,4 +218,27 @@ func (k Kernels) affine(dst, src []float32, a, b, c float32, swish bool) {
 	if full < len(dst) {
 		affineGeneric(dst[full:], src[full:len(dst)], a, b, c, swish)
 	}
+}
+
+// LinComb16 applies a small constant matrix to vectors of 16 lanes:
+//
+//	dst[o·dstStride+l] = Σ_i c[o·cols+i] · src[i·srcStride+l]
+//
+// for o < rows, i < cols, l < 16, with 1 ≤ cols ≤ 8. It is the arithmetic
+// of the Winograd transforms, sixteen tiles (or filters) at a time, each
+// lane holding one of them. dst must not overlap src.
+func (k Kernels) LinComb16(dst []float32, dstStride int, src []float32, srcStride int, c []float32, rows, cols int) {
+	switch {
+	case rows < 1 || cols < 1 || cols > 8 || len(c) < rows*cols:
+		panic("vmath: LinComb16 matrix shape")
+	case dstStride < lanes && rows > 1, srcStride < lanes && cols > 1:
+		panic("vmath: LinComb16 stride under 16 lanes")
+	case len(dst) < (rows-1)*dstStride+lanes || len(src) < (cols-1)*srcStride+lanes:
+		panic("vmath: LinComb16 operand too short")
+	}
+	if k.p.generic {
+		linComb16Generic(dst, dstStride, src, srcStride, c, rows, cols)
+		return
+	}
+	k.p.lincomb(&dst[0], dstStride, &src[0], srcStride, &c[0], rows, cols)
 }

@@ -281,3 +281,36 @@ func TestNew(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, Paths()[0], Best().Path())
 }
+
+func TestLinComb16(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 9))
+	forEachPath(t, func(t *testing.T, k Kernels) {
+		for _, shape := range [][2]int{{6, 6}, {4, 6}, {6, 3}, {1, 1}, {5, 8}, {9, 2}, {3, 7}} {
+			rows, cols := shape[0], shape[1]
+			srcStride, dstStride := 16+r.IntN(40), 16+r.IntN(40)
+			src := randVec(r, (cols-1)*srcStride+16, 1)
+			c := randVec(r, rows*cols, 1)
+			n := (rows-1)*dstStride + 16
+			dst, intact := guarded(t, n)
+			// Between the rows' 16 lanes the destination is not written.
+			k.LinComb16(dst, dstStride, src, srcStride, c, rows, cols)
+			for o := 0; o < rows; o++ {
+				for l := 0; l < 16; l++ {
+					var want float64
+					for i := 0; i < cols; i++ {
+						want += float64(c[o*cols+i]) * float64(src[i*srcStride+l])
+					}
+					require.Truef(t, relClose(float64(dst[o*dstStride+l]), want, 1e-6, 1e-6),
+						"%dx%d row %d lane %d: got %v want %v", rows, cols, o, l, dst[o*dstStride+l], want)
+				}
+				for l := 16; l < dstStride && o < rows-1; l++ {
+					require.Equal(t, math.Float32bits(guard), math.Float32bits(dst[o*dstStride+l]), "gap written")
+				}
+			}
+			intact()
+		}
+		require.Panics(t, func() { k.LinComb16(make([]float32, 16), 16, make([]float32, 16*9), 16, make([]float32, 9), 1, 9) })
+		require.Panics(t, func() { k.LinComb16(make([]float32, 16), 16, make([]float32, 20), 16, make([]float32, 2), 1, 2) })
+		require.Panics(t, func() { k.LinComb16(make([]float32, 31), 16, make([]float32, 16), 16, make([]float32, 2), 2, 1) })
+	})
+}
