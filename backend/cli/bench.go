@@ -12,7 +12,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return benchGenerate(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "kernels" {
-		return usageErr("want: bench kernels [--json] [--quick] [--filter S] [--threads N] | bench generate --model … [--json]")
+		return usageErr("want: bench kernels [--json] [--quick] [--filter S] [--threads N] | bench generate --model … [--json] [--cpuprofile FILE]")
 	}
 	fs := newFlags(env, "bench kernels")
 	asJSON := fs.Bool("json", false, "print one JSON array")

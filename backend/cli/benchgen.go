@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/pipeline"
 )
@@ -42,6 +44,7 @@ type GenerateBench struct {
 
 func benchGenerate(ctx context.Context, env *Env, args []string) error {
 	g := newGenFlags(env, "bench generate")
+	cpuProfile := g.fs.String("cpuprofile", "", "write a pprof CPU profile of the generation to this file")
 	if rest, err := parseInterleaved(g.fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -64,7 +67,14 @@ func benchGenerate(ctx context.Context, env *Env, args []string) error {
 	if !g.asJSON {
 		bar = newProgressBar(env.Stderr).update
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	r, err := eng.Generate(ctx, req, bar)
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
@@ -101,4 +111,27 @@ func benchGenerate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  peak device  %8.0f MB\n", b.PeakDeviceMB)
 	}
 	return nil
+}
+
+// startCPUProfile starts a pprof CPU profile into path ("" for none) and
+// returns the function that ends it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -156,6 +158,32 @@ func TestBenchGenerateJSON(t *testing.T) {
 	peak, ok := got["peak_device_mb"].(float64)
 	require.True(t, ok, "peak_device_mb missing in %s", out)
 	assert.GreaterOrEqual(t, peak, 0.0)
+}
+
+// TestBenchGenerateCPUProfile: --cpuprofile leaves a pprof profile (gzip'd
+// protobuf) of the run, and a path that cannot be written is an error
+// before any work.
+func TestBenchGenerateCPUProfile(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	model := tinyModel(t, dir)
+	prof := filepath.Join(dir, "gen.pprof")
+	code, _, stderr := h.run("", "bench", "generate", "--model", model, "--prompt", "x", "--steps", "1",
+		"--width", "64", "--height", "64", "--json", "--cpuprofile", prof)
+	require.Equal(t, 0, code, stderr)
+	f, err := os.Open(prof)
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err, "a pprof profile is gzip'd")
+	body, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.NotEmpty(t, body)
+
+	code, _, stderr = h.run("", "bench", "generate", "--model", model, "--prompt", "x", "--steps", "1",
+		"--width", "64", "--height", "64", "--cpuprofile", filepath.Join(dir, "no", "such", "dir", "p"))
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, stderr, "cpu profile")
 }
 
 // TestDeviceFlag: generate and bench generate run on the device --device

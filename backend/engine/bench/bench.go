@@ -28,7 +28,11 @@ type Result struct {
 	GFLOPS     float64 `json:"gflops"`
 	PeakGFLOPS float64 `json:"peak_gflops"`
 	PctPeak    float64 `json:"pct_peak"`
-	Seconds    float64 `json:"seconds"` // median seconds per run
+	// Algorithm names the convolution algorithm for conv cases; their
+	// GFLOP/s count direct-convolution work (2·Cout·Cin·9 per pixel)
+	// whatever the algorithm does, so that the cases compare.
+	Algorithm string  `json:"algorithm,omitempty"`
+	Seconds   float64 `json:"seconds"` // median seconds per run
 	Flops      float64 `json:"flops"`   // floating-point operations per run
 }
 
@@ -39,7 +43,9 @@ type Case struct {
 	Name    string
 	ISA     string // code path run, whose FMA peak the result is compared with
 	Flops   float64
-	Prepare func(threads int) (run func(), err error)
+	// Prepare also names the algorithm that will run, for cases that have
+	// a choice ("" otherwise).
+	Prepare func(threads int) (run func(), algorithm string, err error)
 }
 
 // scale shrinks dimensions in Quick mode.
@@ -88,16 +94,16 @@ func sgemmCase(name, path string, m, k, n int) Case {
 		Name:  name,
 		ISA:   path,
 		Flops: 2 * float64(m) * float64(n) * float64(k),
-		Prepare: func(threads int) (func(), error) {
+		Prepare: func(threads int) (func(), string, error) {
 			e, err := gemm.NewEngine(path)
 			if err != nil {
-				return nil, fmt.Errorf("prepare %s: %w", name, err)
+				return nil, "", fmt.Errorf("prepare %s: %w", name, err)
 			}
 			r := rand.New(rand.NewPCG(uint64(m), uint64(n)))
 			a, b, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
 			return func() {
 				e.Gemm(gemm.Dense(m, k, a, k), gemm.Dense(k, n, b, n), 1, 0, c, n, nil, threads)
-			}, nil
+			}, "", nil
 		},
 	}
 }
@@ -135,7 +141,7 @@ func Kernels(ctx context.Context, opts Options) ([]Result, error) {
 		if err != nil {
 			return rs, fmt.Errorf("bench %s: %w", c.Name, err)
 		}
-		sec, err := timeCase(ctx, c, threads, minTime, minRuns)
+		sec, algo, err := timeCase(ctx, c, threads, minTime, minRuns)
 		if err != nil {
 			return rs, err
 		}
@@ -143,23 +149,23 @@ func Kernels(ctx context.Context, opts Options) ([]Result, error) {
 		rs = append(rs, Result{
 			Name: c.Name, ISA: c.ISA, Threads: threads,
 			GFLOPS: gf, PeakGFLOPS: peak, PctPeak: 100 * gf / peak,
-			Seconds: sec, Flops: c.Flops,
+			Seconds: sec, Flops: c.Flops, Algorithm: algo,
 		})
 	}
 	return rs, nil
 }
 
-func timeCase(ctx context.Context, c Case, threads int, minTime time.Duration, minRuns int) (float64, error) {
-	run, err := c.Prepare(threads)
+func timeCase(ctx context.Context, c Case, threads int, minTime time.Duration, minRuns int) (float64, string, error) {
+	run, algo, err := c.Prepare(threads)
 	if err != nil {
-		return 0, fmt.Errorf("bench %s: %w", c.Name, err)
+		return 0, "", fmt.Errorf("bench %s: %w", c.Name, err)
 	}
 	run() // warm-up
 	var secs []float64
 	var total time.Duration
 	for len(secs) < minRuns || total < minTime {
 		if err := ctx.Err(); err != nil {
-			return 0, fmt.Errorf("bench %s: %w", c.Name, err)
+			return 0, "", fmt.Errorf("bench %s: %w", c.Name, err)
 		}
 		start := time.Now()
 		run()
@@ -167,15 +173,19 @@ func timeCase(ctx context.Context, c Case, threads int, minTime time.Duration, m
 		total += el
 		secs = append(secs, el.Seconds())
 	}
-	return median(secs), nil
+	return median(secs), algo, nil
 }
 
 // WriteTable prints results as an aligned text table.
 func WriteTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "CASE\tISA\tTHREADS\tGFLOP/s\tPEAK\t% PEAK\tSECONDS\t")
+	fmt.Fprintln(tw, "CASE\tISA\tALGORITHM\tTHREADS\tGFLOP/s\tPEAK\t% PEAK\tSECONDS\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t%.4f\t\n", r.Name, r.ISA, r.Threads, r.GFLOPS, r.PeakGFLOPS, r.PctPeak, r.Seconds)
+		algo := r.Algorithm
+		if algo == "" {
+			algo = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t%.4f\t\n", r.Name, r.ISA, algo, r.Threads, r.GFLOPS, r.PeakGFLOPS, r.PctPeak, r.Seconds)
 	}
 	tw.Flush()
 }

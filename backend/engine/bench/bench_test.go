@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu"
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,6 +40,18 @@ func TestKernelsQuick(t *testing.T) {
 	}
 	for _, n := range []string{"conv2d-3x3-320-64x64", "conv2d-3x3-128-512x512", "attention-4096x8x40", "attention-1024x10x64", "groupnorm-silu-320-64x64"} {
 		assert.True(t, names[n], "missing case %s", n)
+	}
+	// Conv cases say which algorithm ran; the -direct twins pin the
+	// implicit GEMM, and nothing else claims an algorithm.
+	for _, r := range rs {
+		switch {
+		case strings.HasPrefix(r.Name, "conv2d-") && strings.HasSuffix(r.Name, "-direct"):
+			assert.Equal(t, cpu.AlgoImplicitGEMM, r.Algorithm, r.Name)
+		case strings.HasPrefix(r.Name, "conv2d-"):
+			assert.Contains(t, []string{cpu.AlgoImplicitGEMM, cpu.AlgoWinograd}, r.Algorithm, r.Name)
+		default:
+			assert.Empty(t, r.Algorithm, r.Name)
+		}
 	}
 	assert.Equal(t, gemm.Path(), rs[0].ISA)
 	// Quick mode shrinks 2048³ to 256³.

@@ -22,30 +22,39 @@ import (
 // FMA peak they are compared with.
 func deviceCases(quick bool) []Case {
 	isa := gemm.Path()
-	conv := func(name string, c, hw int) Case {
+	// conv is the engine's own choice of algorithm; direct pins the
+	// implicit GEMM, so that both are on record (Winograd does 4× fewer
+	// multiplications, and its GFLOP/s are direct-convolution work).
+	conv := func(name string, c, hw int, direct bool) Case {
 		c, hw = scale(c, quick), scale(hw, quick)
-		return deviceCase(name, isa, 2*float64(c)*float64(c*9)*float64(hw*hw), func(d compute.Device) (func() (tensor.Tensor, error), error) {
+		return deviceCase(name, isa, direct, 2*float64(c)*float64(c*9)*float64(hw*hw), func(d *cpu.Device) (func() (tensor.Tensor, error), string, error) {
 			x, k, b := randTensor(d, 1, c, hw, hw), randTensor(d, c, c, 3, 3), randTensor(d, c)
-			return func() (tensor.Tensor, error) { return d.Conv2D(x, k, b, compute.Conv2DParams{Padding: 1}) }, nil
+			p := compute.Conv2DParams{Padding: 1}
+			algo, err := d.ConvAlgorithm(x, k, p)
+			return func() (tensor.Tensor, error) { return d.Conv2D(x, k, b, p) }, algo, err
 		})
 	}
 	attn := func(name string, n, heads, dh int) Case {
 		n = scale(n, quick)
-		return deviceCase(name, isa, 4*float64(n)*float64(n)*float64(heads*dh), func(d compute.Device) (func() (tensor.Tensor, error), error) {
+		return deviceCase(name, isa, false, 4*float64(n)*float64(n)*float64(heads*dh), func(d *cpu.Device) (func() (tensor.Tensor, error), string, error) {
 			q, k, v := randTensor(d, 1, n, heads, dh), randTensor(d, 1, n, heads, dh), randTensor(d, 1, n, heads, dh)
-			return func() (tensor.Tensor, error) { return d.Attention(q, k, v, compute.AttentionParams{}) }, nil
+			return func() (tensor.Tensor, error) { return d.Attention(q, k, v, compute.AttentionParams{}) }, "", nil
 		})
 	}
 	norm := func(name string, c, hw int) Case {
 		hw = scale(hw, quick) // channels stay a multiple of the 32 groups
-		return deviceCase(name, isa, 8*float64(c*hw*hw), func(d compute.Device) (func() (tensor.Tensor, error), error) {
+		return deviceCase(name, isa, false, 8*float64(c*hw*hw), func(d *cpu.Device) (func() (tensor.Tensor, error), string, error) {
 			x, g, b := randTensor(d, 1, c, hw, hw), randTensor(d, c), randTensor(d, c)
-			return func() (tensor.Tensor, error) { return d.GroupNorm(x, g, b, 32, 1e-5, true) }, nil
+			return func() (tensor.Tensor, error) { return d.GroupNorm(x, g, b, 32, 1e-5, true) }, "", nil
 		})
 	}
 	return []Case{
-		conv("conv2d-3x3-320-64x64", 320, 64),
-		conv("conv2d-3x3-128-512x512", 128, 512),
+		conv("conv2d-3x3-320-64x64", 320, 64, false),
+		conv("conv2d-3x3-320-64x64-direct", 320, 64, true),
+		conv("conv2d-3x3-128-512x512", 128, 512, false),
+		conv("conv2d-3x3-128-512x512-direct", 128, 512, true),
+		conv("conv2d-3x3-512-128x128", 512, 128, false),
+		conv("conv2d-3x3-512-128x128-direct", 512, 128, true),
 		attn("attention-4096x8x40", 4096, 8, 40),
 		attn("attention-1024x10x64", 1024, 10, 64),
 		norm("groupnorm-silu-320-64x64", 320, 64),
@@ -53,23 +62,27 @@ func deviceCases(quick bool) []Case {
 }
 
 // deviceCase wraps one op on a fresh CPU device with the case's thread
-// count. Prepare uploads the inputs and runs the op once, so that a shape
-// mistake is an error there; the timed runs free each output.
-func deviceCase(name, isa string, flops float64, setup func(d compute.Device) (func() (tensor.Tensor, error), error)) Case {
+// count (direct: one that never takes the Winograd path). Prepare uploads
+// the inputs and runs the op once, so that a shape mistake is an error
+// there; the timed runs free each output.
+func deviceCase(name, isa string, direct bool, flops float64, setup func(d *cpu.Device) (func() (tensor.Tensor, error), string, error)) Case {
 	return Case{
 		Name: name, ISA: isa, Flops: flops,
-		Prepare: func(threads int) (func(), error) {
+		Prepare: func(threads int) (func(), string, error) {
 			d := cpu.New(threads)
-			op, err := setup(d)
+			if direct {
+				d = d.WithoutWinograd()
+			}
+			op, algo, err := setup(d)
 			if err != nil {
-				return nil, fmt.Errorf("prepare %s: %w", name, err)
+				return nil, "", fmt.Errorf("prepare %s: %w", name, err)
 			}
 			y, err := op()
 			if err != nil {
-				return nil, fmt.Errorf("prepare %s: %w", name, err)
+				return nil, "", fmt.Errorf("prepare %s: %w", name, err)
 			}
 			if err := d.Free(y); err != nil {
-				return nil, fmt.Errorf("prepare %s: %w", name, err)
+				return nil, "", fmt.Errorf("prepare %s: %w", name, err)
 			}
 			return func() {
 				y, err := op()
@@ -80,7 +93,7 @@ func deviceCase(name, isa string, flops float64, setup func(d compute.Device) (f
 					// The same op on the same inputs succeeded in Prepare.
 					panic("engine: bench " + name + ": " + err.Error())
 				}
-			}, nil
+			}, algo, nil
 		},
 	}
 }

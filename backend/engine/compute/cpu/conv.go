@@ -84,6 +84,44 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	return out, nil
 }
 
+// Names of the convolution algorithms, as ConvAlgorithm reports them.
+const (
+	AlgoWinograd     = "winograd-f4x4-3x3"
+	AlgoImplicitGEMM = "implicit-gemm"
+	AlgoGEMM1x1      = "gemm-1x1"
+	AlgoDepthwise    = "depthwise"
+)
+
+// ConvAlgorithm names the algorithm Conv2D would use for x and w: the
+// benchmarks label their figures with it (Winograd's GFLOP/s are
+// direct-convolution work per second, not multiplications done).
+func (d *Device) ConvAlgorithm(x, w tensor.Tensor, p compute.Conv2DParams) (string, error) {
+	g, err := convCheck(x, w, p)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case g.group != 1:
+		return AlgoDepthwise, nil
+	case d.conv.winograd(g):
+		return AlgoWinograd, nil
+	case g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0:
+		return AlgoGEMM1x1, nil
+	}
+	return AlgoImplicitGEMM, nil
+}
+
+// WithoutWinograd returns a device on d's code paths whose convolutions
+// all use the implicit GEMM, for benchmarks that compare the two.
+func (d *Device) WithoutWinograd() *Device {
+	nd, err := newOnPaths(d.threads, d.gemm.Path(), d.vm.Path())
+	if err != nil {
+		panic("engine: " + err.Error()) // d's own paths exist
+	}
+	nd.conv = convDirect
+	return nd
+}
+
 // convAlgo picks how dense 3×3 stride-1 convolutions are computed.
 type convAlgo uint8
 

@@ -176,3 +176,54 @@ func TestWinogradFitsOnlyWhereItPays(t *testing.T) {
 	oneByOne.kh, oneByOne.kw = 1, 1
 	require.False(t, winogradFits(oneByOne))
 }
+
+func TestConvAlgorithm(t *testing.T) {
+	d := New(2)
+	up := func(shape ...int) tensor.Tensor {
+		x, err := d.Alloc(tensor.Shape(shape))
+		require.NoError(t, err)
+		return x
+	}
+	x := up(1, 320, 64, 64)
+	name := func(d *Device, w tensor.Tensor, p compute.Conv2DParams) string {
+		a, err := d.ConvAlgorithm(x, w, p)
+		require.NoError(t, err)
+		return a
+	}
+	w3, w1, dw := up(320, 320, 3, 3), up(320, 320, 1, 1), up(320, 1, 3, 3)
+	require.Equal(t, AlgoWinograd, name(d, w3, compute.Conv2DParams{Padding: 1}))
+	require.Equal(t, AlgoImplicitGEMM, name(d.WithoutWinograd(), w3, compute.Conv2DParams{Padding: 1}))
+	require.Equal(t, AlgoImplicitGEMM, name(d, w3, compute.Conv2DParams{Stride: 2, Padding: 1}))
+	require.Equal(t, AlgoGEMM1x1, name(d, w1, compute.Conv2DParams{}))
+	require.Equal(t, AlgoDepthwise, name(d, dw, compute.Conv2DParams{Padding: 1, Groups: 320}))
+	_, err := d.ConvAlgorithm(x, up(320, 7, 3, 3), compute.Conv2DParams{})
+	require.Error(t, err)
+
+	// The pinned device computes the same convolution by the other road.
+	conv := func(dev *Device) []float32 {
+		r := rand.New(rand.NewPCG(1, 1))
+		randn := func(n int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+			return v
+		}
+		xs, err := dev.Upload(tensor.Shape{1, 64, 40, 36}, randn(64*40*36))
+		require.NoError(t, err)
+		ws, err := dev.Upload(tensor.Shape{48, 64, 3, 3}, randn(48*64*9))
+		require.NoError(t, err)
+		y, err := dev.Conv2D(xs, ws, tensor.Tensor{}, compute.Conv2DParams{Padding: 1})
+		require.NoError(t, err)
+		v, err := dev.Download(y)
+		require.NoError(t, err)
+		return v
+	}
+	forced := New(2)
+	forced.conv = convWinograd
+	av, bv := conv(forced), conv(d.WithoutWinograd())
+	require.Len(t, av, 48*40*36)
+	for i := range av {
+		require.InDelta(t, bv[i], av[i], 2e-3, "element %d", i)
+	}
+}
