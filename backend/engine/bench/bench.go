@@ -33,16 +33,16 @@ type Result struct {
 	// whatever the algorithm does, so that the cases compare.
 	Algorithm string  `json:"algorithm,omitempty"`
 	Seconds   float64 `json:"seconds"` // median seconds per run
-	Flops      float64 `json:"flops"`   // floating-point operations per run
+	Flops     float64 `json:"flops"`   // floating-point operations per run
 }
 
 // Case is one kernel benchmark: the extension point for conv2d, attention
 // and group-norm cases. Prepare allocates the inputs once and returns the
 // function that is timed; Flops is the work of one call of it.
 type Case struct {
-	Name    string
-	ISA     string // code path run, whose FMA peak the result is compared with
-	Flops   float64
+	Name  string
+	ISA   string // code path run, whose FMA peak the result is compared with
+	Flops float64
 	// Prepare also names the algorithm that will run, for cases that have
 	// a choice ("" otherwise).
 	Prepare func(threads int) (run func(), algorithm string, err error)
