@@ -76,7 +76,7 @@ func winogradFits(g convGeom) bool {
 // and the chunking of its tiles.
 type winograd struct {
 	g                convGeom
-	mk               gemm.Micro
+	mk               gemm.Tiler
 	vm               vmath.Kernels
 	mat              *wgMatrices
 	tilesY, tilesX   int // per image
@@ -93,7 +93,7 @@ type winograd struct {
 // winogradConv computes y = conv(x, w) + bias for a geometry winogradFits
 // accepted; wop is the filter matrix [Cout, Cin·9] and xs, y are NCHW.
 func (d *Device) winogradConv(g convGeom, xs []float32, wop gemm.Operand, bs, y []float32) {
-	mk := d.gemm.Micro()
+	mk := d.gemm.Tiler()
 	wg := &winograd{
 		g: g, mk: mk, vm: d.vm, mat: newWgMatrices(), threads: d.threads,
 		tilesY: ceilDiv(g.oh, wgOut), tilesX: ceilDiv(g.ow, wgOut),
@@ -103,13 +103,13 @@ func (d *Device) winogradConv(g convGeom, xs []float32, wop gemm.Operand, bs, y 
 	// Output channels in blocks whose transformed filters fit wgFilterBytes
 	// (each block transforms the input again, which costs 1/Cout of the
 	// products per block), balanced, whole A panels each.
-	panels := ceilDiv(g.cout, mk.MR)
-	perPanel := wgPoints * mk.MR * g.cin * 4
+	panels := ceilDiv(g.cout, mk.MR())
+	perPanel := wgPoints * mk.MR() * g.cin * 4
 	blocks := ceilDiv(panels, max(1, wgFilterBytes/perPanel))
-	block := ceilDiv(panels, blocks) * mk.MR
+	block := ceilDiv(panels, blocks) * mk.MR()
 	perTile := wgPoints * (g.cin + block) * 4
 	// Chunks are whole B panels and whole groups of transform lanes.
-	unit := max(mk.NR, wgLanes)
+	unit := max(mk.NR(), wgLanes)
 	wg.chunk = max(unit, wgScratchBytes/perTile/unit*unit)
 	wg.chunk = min(wg.chunk, ceilDiv(wg.tiles, unit)*unit)
 	nu, nv := wgPoints*block*g.cin, wgPoints*g.cin*wg.chunk
@@ -118,7 +118,7 @@ func (d *Device) winogradConv(g convGeom, xs []float32, wop gemm.Operand, bs, y 
 	wg.u, wg.v, wg.m = scratch[:nu:nu], scratch[nu:nu+nv:nu+nv], scratch[nu+nv:]
 	for wg.co0 = 0; wg.co0 < g.cout; wg.co0 += block {
 		wg.cout = min(block, g.cout-wg.co0)
-		wg.coPad = ceilDiv(wg.cout, mk.MR) * mk.MR
+		wg.coPad = ceilDiv(wg.cout, mk.MR()) * mk.MR()
 		wg.transformFilters(wop)
 		for t0 := 0; t0 < wg.tiles; t0 += wg.chunk {
 			wg.transformInput(t0)
@@ -205,7 +205,7 @@ const wgLanes = 16
 // ci·MR + co%MR). Padding rows stay zero. A task is one A panel, so that
 // each point's values are written as one contiguous run per 16 channels.
 func (wg *winograd) transformFilters(wop gemm.Operand) {
-	g, mr := wg.g, wg.mk.MR
+	g, mr := wg.g, wg.mk.MR()
 	plane := wg.coPad * g.cin
 	wg.run(wg.coPad/mr, func(panel int, s *wgScratch) {
 		rows := min(mr, wg.cout-panel*mr)
@@ -254,7 +254,7 @@ func (wg *winograd) transformFilters(wop gemm.Operand) {
 // tiles [q·NR, (q+1)·NR) holds channel ci's values at ξ·Cin·chunk +
 // q·NR·Cin + ci·NR + lane. Tiles past the last are zero.
 func (wg *winograd) transformInput(t0 int) {
-	g, nr := wg.g, wg.mk.NR
+	g, nr := wg.g, wg.mk.NR()
 	groups := wg.chunk / wgLanes
 	plane := g.cin * wg.chunk
 	wg.run(groups*g.cin, func(task int, s *wgScratch) {
@@ -369,8 +369,8 @@ func (wg *winograd) gatherTile(t, ci int, d *[wgPoints * wgLanes]float32, l int)
 // micro-kernel: M[ξ] is coPad×chunk, row-major, at ξ·coPad·chunk.
 func (wg *winograd) multiply() {
 	mk, cin := wg.mk, wg.g.cin
-	rowPanels := wg.coPad / mk.MR
-	colPanels := wg.chunk / mk.NR
+	rowPanels := wg.coPad / mk.MR()
+	colPanels := wg.chunk / mk.NR()
 	// A task is a few A panels of one point: each A panel is loaded once
 	// and meets every B panel of the chunk.
 	const panelsPerTask = 4
@@ -381,13 +381,17 @@ func (wg *winograd) multiply() {
 		v := wg.v[xi*cin*wg.chunk : (xi+1)*cin*wg.chunk]
 		m := wg.m[xi*wg.coPad*wg.chunk : (xi+1)*wg.coPad*wg.chunk]
 		for r := grp * panelsPerTask; r < min(rowPanels, (grp+1)*panelsPerTask); r++ {
-			apan := u[r*mk.MR*cin : (r+1)*mk.MR*cin]
-			for p0 := 0; p0 < cin; p0 += mk.KC {
-				p1 := min(cin, p0+mk.KC)
-				a := apan[p0*mk.MR : p1*mk.MR]
+			apan := u[r*mk.MR()*cin : (r+1)*mk.MR()*cin]
+			for p0 := 0; p0 < cin; p0 += mk.KC() {
+				p1 := min(cin, p0+mk.KC())
+				a := apan[p0*mk.MR() : p1*mk.MR()]
 				for q := 0; q < colPanels; q++ {
-					b := v[q*mk.NR*cin+p0*mk.NR : q*mk.NR*cin+p1*mk.NR]
-					mk.Tile(p1-p0, a, b, m[r*mk.MR*wg.chunk+q*mk.NR:], wg.chunk, p0 > 0)
+					b := v[q*mk.NR()*cin+p0*mk.NR() : q*mk.NR()*cin+p1*mk.NR()]
+					var beta float32 // the first depth block overwrites, the rest add
+					if p0 > 0 {
+						beta = 1
+					}
+					mk.Tile(p1-p0, a, b, m[r*mk.MR()*wg.chunk+q*mk.NR():], wg.chunk, beta)
 				}
 			}
 		}

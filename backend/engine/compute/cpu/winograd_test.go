@@ -95,11 +95,11 @@ func TestWinogradMatchesDirect(t *testing.T) {
 			g := convGeom{n: tc.n, cin: tc.cin, h: tc.h, w: tc.w, cout: tc.cout, kh: 3, kw: 3, stride: 1, pad: tc.p, group: 1,
 				oh: tc.h + 2*tc.p - 2, ow: tc.w + 2*tc.p - 2}
 			if tc.name == "several output blocks" {
-				mr := d.gemm.Micro().MR
+				mr := d.gemm.Tiler().MR()
 				require.Greater(t, ceilDiv(g.cout, mr)*wgPoints*mr*g.cin*4, wgFilterBytes, "the case must need two filter blocks")
 			}
 			if tc.name == "several chunks" {
-				perTile := wgPoints * (g.cin + ceilDiv(g.cout, d.gemm.Micro().MR)*d.gemm.Micro().MR) * 4
+				perTile := wgPoints * (g.cin + ceilDiv(g.cout, d.gemm.Tiler().MR())*d.gemm.Tiler().MR()) * 4
 				tiles := ceilDiv(g.oh, wgOut) * ceilDiv(g.ow, wgOut)
 				require.Greater(t, tiles, wgScratchBytes/perTile, "the case must span chunks")
 			}

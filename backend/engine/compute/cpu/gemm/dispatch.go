@@ -16,6 +16,7 @@ type kernelSet struct {
 	mr, nr     int // micro-tile rows (A panel width) and columns (B panel width)
 	kc, mc, nc int // depth of a packed block, most rows per task, columns of a B block
 	kernel     kernelFunc
+	widen      widenLevel // how half-precision operands are widened while packing
 }
 
 // genericPath runs everywhere; its blocking only has to be sensible.

@@ -93,7 +93,7 @@ func (e *Engine) run(a, b Operand, m, n, k int, alpha, beta float32, c []float32
 		parallel(threads, achunks, func(w, t int) {
 			lo, hi := t*mp/achunks, (t+1)*mp/achunks
 			if lo < hi {
-				packA(a, ap[lo*mr*kcur:hi*mr*kcur], lo*mr, min(hi*mr, m)-lo*mr, pc, kcur, mr, alpha, &ws.scratch[w])
+				packA(a, ap[lo*mr*kcur:hi*mr*kcur], lo*mr, min(hi*mr, m)-lo*mr, pc, kcur, mr, alpha, &ws.scratch[w], ks.widen)
 			}
 		})
 		betaEff := beta
@@ -110,7 +110,7 @@ func (e *Engine) run(a, b Operand, m, n, k int, alpha, beta float32, c []float32
 			parallel(threads, bchunks, func(w, t int) {
 				lo, hi := t*np/bchunks, (t+1)*np/bchunks
 				if lo < hi {
-					packB(b, bp[lo*nr*kcur:hi*nr*kcur], pc, kcur, jc+lo*nr, min(hi*nr, ncur)-lo*nr, nr, &ws.scratch[w])
+					packB(b, bp[lo*nr*kcur:hi*nr*kcur], pc, kcur, jc+lo*nr, min(hi*nr, ncur)-lo*nr, nr, &ws.scratch[w], ks.widen)
 				}
 			})
 			parallel(threads, g.rowBlocks*g.colGroups, func(w, t int) {

@@ -51,10 +51,16 @@ func kernel6x16AVX2(kc int, a, b, c *float32, ldc int, beta float32)
 func archPaths() []*kernelSet {
 	var ps []*kernelSet
 	if cpu.X86.HasAVX512F {
-		ps = append(ps, &kernelSet{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 14 * 24, nc: 1024, kernel: kernel14x32AVX512})
+		ps = append(ps, &kernelSet{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 14 * 24, nc: 1024, kernel: kernel14x32AVX512, widen: widenAVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ps = append(ps, &kernelSet{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 40, nc: 1024, kernel: kernel6x16AVX2})
+		// F16C came with the first AVX2 cores (Haswell, Excavator) but is
+		// reported separately: without it the path widens in Go.
+		wl := widenScalar
+		if cpu.X86.HasF16C {
+			wl = widenAVX2
+		}
+		ps = append(ps, &kernelSet{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 6 * 40, nc: 1024, kernel: kernel6x16AVX2, widen: wl})
 	}
 	return ps
 }

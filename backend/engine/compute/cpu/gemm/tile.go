@@ -20,6 +20,11 @@ func (t Tiler) MR() int { return t.ks.mr }
 // NR is the micro-tile's column count (the width of a B panel).
 func (t Tiler) NR() int { return t.ks.nr }
 
+// KC is the depth the path blocks products by: an A panel that deep stays
+// in L1 while B panels stream past it. Callers with deeper panels cut them
+// (rows [p0,p1) of a packed panel are a[p0*MR:p1*MR]) and accumulate.
+func (t Tiler) KC() int { return t.ks.kc }
+
 // Path names the code path, as Engine.Path does.
 func (t Tiler) Path() string { return t.ks.name }
 
@@ -40,7 +45,7 @@ func (t Tiler) PackA(dst []float32, a Operand, r0, rows, p0, kc int, alpha float
 		panic("gemm: PackA dst too short")
 	}
 	var scratch []float32
-	packA(a, dst, r0, rows, p0, kc, t.ks.mr, alpha, &scratch)
+	packA(a, dst, r0, rows, p0, kc, t.ks.mr, alpha, &scratch, t.ks.widen)
 }
 
 // PackB packs rows [p0,p0+kc) × cols [c0,c0+cols) of b into ceil(cols/NR)
@@ -54,7 +59,7 @@ func (t Tiler) PackB(dst []float32, b Operand, p0, kc, c0, cols int) {
 		panic("gemm: PackB dst too short")
 	}
 	var scratch []float32
-	packB(b, dst, p0, kc, c0, cols, t.ks.nr, &scratch)
+	packB(b, dst, p0, kc, c0, cols, t.ks.nr, &scratch, t.ks.widen)
 }
 
 // Tile computes one MR×NR tile from an A panel and a B panel of depth kc:
