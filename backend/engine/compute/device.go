@@ -107,6 +107,14 @@ type InPlaceGroupNorm interface {
 	GroupNormInPlace(x, gamma, beta tensor.Tensor, groups int, eps float32, silu bool) error
 }
 
+// UpsampleConv is implemented by devices that can convolve the nearest ×2
+// upsampling of x without materialising it: Upsample2xConv2D(x, w, bias, p)
+// equals Conv2D(Upsample2x(x), w, bias, p). Decoders upsample their widest
+// activations this way (the SD VAE's last is 268 MB at 512²).
+type UpsampleConv interface {
+	Upsample2xConv2D(x, w, bias tensor.Tensor, p Conv2DParams) (tensor.Tensor, error)
+}
+
 // PeakResetter is implemented by devices that track PeakMemory: ResetPeak
 // starts a new high-water mark from the memory in use now, so a worker can
 // report each job's own peak.

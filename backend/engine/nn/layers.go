@@ -76,6 +76,30 @@ func (c *Conv2D) Forward(d compute.Device, x tensor.Tensor) (tensor.Tensor, erro
 	return d.Conv2D(x, c.Weight, c.Bias, c.Params)
 }
 
+// ForwardUpsampled is Forward on the nearest ×2 upsampling of x (the
+// upsampler of UNets and VAE decoders), through the device's fused form
+// when it has one (compute.UpsampleConv), so the upsampled copy need not
+// exist.
+func (c *Conv2D) ForwardUpsampled(d compute.Device, x tensor.Tensor) (tensor.Tensor, error) {
+	if uc, ok := d.(compute.UpsampleConv); ok {
+		out, err := uc.Upsample2xConv2D(x, c.Weight, c.Bias, c.Params)
+		if err != nil {
+			return tensor.Tensor{}, fmt.Errorf("upsample conv: %w", err)
+		}
+		return out, nil
+	}
+	up, err := d.Upsample2x(x)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upsample: %w", err)
+	}
+	out, err := c.Forward(d, up)
+	Free(d, up)
+	if err != nil {
+		return tensor.Tensor{}, fmt.Errorf("upsample conv: %w", err)
+	}
+	return out, nil
+}
+
 // GroupNorm is torch.nn.GroupNorm with an affine transform.
 type GroupNorm struct {
 	Gamma, Beta tensor.Tensor // [C]

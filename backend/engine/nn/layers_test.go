@@ -136,6 +136,51 @@ func TestConv2D(t *testing.T) {
 	f.check(y, want)
 }
 
+// plainDevice hides the CPU device's optional interfaces, such as
+// compute.UpsampleConv, so that the layers take their generic road.
+type plainDevice struct{ compute.Device }
+
+// TestConv2DForwardUpsampled checks the upsampling convolution against the
+// float64 convolution of the upsampled input, through the device's fused
+// form (the CPU device has one) and through Upsample2x + Conv2D.
+func TestConv2DForwardUpsampled(t *testing.T) {
+	const cin, cout, h, w, k, pad = 3, 4, 3, 5, 3, 1
+	f := newFixture(t, map[string][]int{"c.weight": {cout, cin, k, k}, "c.bias": {cout}})
+	c, err := nn.LoadConv2D(f.w.Sub("c"), cin, cout, k, 1, pad, true)
+	require.NoError(t, err)
+	x, xr := f.input(1, cin, h, w)
+	const uh, uw = 2 * h, 2 * w
+	wt, b := f.host("c.weight"), f.host("c.bias")
+	want := make([]float64, cout*uh*uw)
+	for o := range cout {
+		for oy := range uh {
+			for ox := range uw {
+				s := b[o]
+				for ci := range cin {
+					for ky := range k {
+						for kx := range k {
+							iy, ix := oy-pad+ky, ox-pad+kx
+							if iy < 0 || iy >= uh || ix < 0 || ix >= uw {
+								continue
+							}
+							s += xr[(ci*h+iy/2)*w+ix/2] * wt[((o*cin+ci)*k+ky)*k+kx]
+						}
+					}
+				}
+				want[(o*uh+oy)*uw+ox] = s
+			}
+		}
+	}
+	_, fused := f.dev.(compute.UpsampleConv)
+	require.True(t, fused, "the CPU device has the fused form")
+	for _, d := range []compute.Device{f.dev, plainDevice{f.dev}} {
+		y, err := c.ForwardUpsampled(d, x)
+		require.NoError(t, err)
+		require.Equal(t, tensor.Shape{1, cout, uh, uw}, y.Shape())
+		f.check(y, want)
+	}
+}
+
 func TestGroupNorm(t *testing.T) {
 	const c, groups, hw = 6, 3, 5
 	const eps = 1e-5

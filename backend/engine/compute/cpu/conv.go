@@ -33,6 +33,36 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	if err != nil {
 		return tensor.Tensor{}, err
 	}
+	return d.conv2D(op, g, x, w, bias, false)
+}
+
+// Upsample2xConv2D is Conv2D(Upsample2x(x), w, bias, p)
+// (compute.UpsampleConv). Where the convolution of the upsampled image takes
+// the Winograd path, its tiles are read from x directly and the upsampled
+// copy (4× x) never exists; elsewhere it is made and freed.
+func (d *Device) Upsample2xConv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tensor.Tensor, error) {
+	const op = "upsample conv2d"
+	g, err := convCheck(x, w, p)
+	if err == nil {
+		g.h, g.w = 2*g.h, 2*g.w
+		g.oh, g.ow = (g.h+2*g.pad-g.kh)/g.stride+1, (g.w+2*g.pad-g.kw)/g.stride+1
+	}
+	// x's own geometry may be invalid where the upsampled one is not (a
+	// kernel wider than x): those take the plain road too.
+	if err != nil || !d.conv.winograd(g) {
+		up, err := d.Upsample2x(x)
+		if err != nil {
+			return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
+		}
+		defer d.Free(up)
+		return d.Conv2D(up, w, bias, p)
+	}
+	return d.conv2D(op, g, x, w, bias, true)
+}
+
+// conv2D runs a checked convolution; upsampled means x is half g's input
+// size and stands for its nearest ×2 upsampling (Winograd geometries only).
+func (d *Device) conv2D(op string, g convGeom, x, w, bias tensor.Tensor, upsampled bool) (tensor.Tensor, error) {
 	xs, err := d.f32(x, op)
 	if err != nil {
 		return tensor.Tensor{}, err
@@ -63,13 +93,13 @@ func (d *Device) Conv2D(x, w, bias tensor.Tensor, p compute.Conv2DParams) (tenso
 	k := g.cin * g.kh * g.kw
 	pix := g.oh * g.ow
 	wop := d.operand(w, wb, 0, g.cout, k, false)
+	if upsampled || d.conv.winograd(g) {
+		d.winogradConv(g, xs, upsampled, wop, bs, y)
+		return out, nil
+	}
 	var ep *gemm.Epilogue
 	if bs != nil {
 		ep = &gemm.Epilogue{BiasRow: bs}
-	}
-	if d.conv.winograd(g) {
-		d.winogradConv(g, xs, wop, bs, y)
-		return out, nil
 	}
 	for i := 0; i < g.n; i++ {
 		img := xs[i*g.cin*g.h*g.w : (i+1)*g.cin*g.h*g.w]

@@ -27,23 +27,21 @@ type Device struct {
 	vm      vmath.Kernels // exponentials, norms and activations
 	conv    convAlgo      // 3×3 convolution algorithm (auto unless a test pins one)
 	used    atomic.Int64  // bytes held by live buffers, for Info
-	// freedLarge counts bytes of large activations given back by Free since
-	// the last collection this device started (see Free).
-	freedLarge atomic.Int64
 }
 
-// Large activations freed explicitly are collected in batches: a freed Go
+// A large activation freed explicitly is collected at once: a freed Go
 // slice is garbage only until the collector runs, and with GOGC=20 the heap
 // may grow a fifth past the live activations before it does. The VAE
-// decoder at 512² frees and allocates 134–268 MB tensors, so peak RSS
-// carried those freed tensors on top of the live ones. Collecting after
-// every collectAfter bytes of freed large tensors lets the next ones reuse
-// the memory; the heap is nearly all pointer-free float slices, so a
-// collection costs about a millisecond against seconds of convolution.
-const (
-	largeFree    = 16 << 20
-	collectAfter = 256 << 20
-)
+// decoder at 512² frees and allocates 67–268 MB tensors, so peak RSS
+// carried freed tensors on top of the live ones, by an amount that
+// depended on where collections fell: collecting after every 256 MB of such
+// frees left SD1.5's 512² peak anywhere in 2 790–2 874 MiB over runs, and
+// live-memory savings in the decoder could raise it. Collecting on every
+// large free makes the peak the live set's (2 722 MiB, the same to 0.5 MiB
+// over runs). The heap is nearly all pointer-free float slices, so a
+// collection costs about a millisecond; an SD1.5 step frees about twenty
+// such tensors (the feed-forward's hidden activations) against 17 s of work.
+const largeFree = 16 << 20
 
 var _ compute.Device = (*Device)(nil)
 
@@ -228,8 +226,7 @@ func (d *Device) Free(t tensor.Tensor) error {
 	if mapped != nil {
 		releaseOffHeap(mapped) // nothing reaches it now: ops keep no slice past their return
 	}
-	if onHeap && b.bytes >= largeFree && d.freedLarge.Add(b.bytes) >= collectAfter {
-		d.freedLarge.Store(0)
+	if onHeap && b.bytes >= largeFree {
 		runtime.GC()
 	}
 	return nil

@@ -88,16 +88,19 @@ type winograd struct {
 	u                []float32 // filters in the transform domain, as A panels per point
 	v, m             []float32 // one chunk's transformed input (B panels) and products
 	xs, bias, output []float32
+	upsampled        bool // xs is half size: pixel (y, x) of the input is xs's (y/2, x/2)
 }
 
 // winogradConv computes y = conv(x, w) + bias for a geometry winogradFits
-// accepted; wop is the filter matrix [Cout, Cin·9] and xs, y are NCHW.
-func (d *Device) winogradConv(g convGeom, xs []float32, wop gemm.Operand, bs, y []float32) {
+// accepted; wop is the filter matrix [Cout, Cin·9] and xs, y are NCHW. With
+// upsampled set, xs is [N, Cin, H/2, W/2] and stands for its nearest ×2
+// upsampling, g's input.
+func (d *Device) winogradConv(g convGeom, xs []float32, upsampled bool, wop gemm.Operand, bs, y []float32) {
 	mk := d.gemm.Tiler()
 	wg := &winograd{
 		g: g, mk: mk, vm: d.vm, mat: newWgMatrices(), threads: d.threads,
 		tilesY: ceilDiv(g.oh, wgOut), tilesX: ceilDiv(g.ow, wgOut),
-		xs: xs, bias: bs, output: y,
+		xs: xs, upsampled: upsampled, bias: bs, output: y,
 	}
 	wg.tiles = g.n * wg.tilesY * wg.tilesX
 	// Output channels in blocks whose transformed filters fit wgFilterBytes
@@ -296,9 +299,10 @@ func (wg *winograd) gather(t0, ci int, d *[wgPoints * wgLanes]float32) {
 	ty, tx := r/wg.tilesX, r%wg.tilesX
 	iy0, ix0 := ty*wgOut-g.pad, tx*wgOut-g.pad
 	if t0+wgLanes <= wg.tiles && tx+wgLanes <= wg.tilesX {
-		plane := wg.xs[(n*g.cin+ci)*g.h*g.w : (n*g.cin+ci+1)*g.h*g.w]
+		plane, pw := wg.plane(n, ci)
 		const span = (wgLanes-1)*wgOut + wgIn
-		inside := ix0 >= 0 && ix0+span <= g.w
+		inside := !wg.upsampled && ix0 >= 0 && ix0+span <= g.w
+		lo, hi := max(0, -ix0), min(span, g.w-ix0) // the strip's part inside the image
 		var padded [span]float32
 		for y := 0; y < wgIn; y++ {
 			dy := (*[wgIn * wgLanes]float32)(d[y*wgIn*wgLanes:])
@@ -310,9 +314,16 @@ func (wg *winograd) gather(t0, ci int, d *[wgPoints * wgLanes]float32) {
 				continue
 			case inside:
 				strip = (*[span]float32)(plane[iy*g.w+ix0:])
+			case wg.upsampled: // each source pixel twice, rows likewise
+				row := plane[(iy>>1)*pw : ((iy>>1)+1)*pw]
+				clear(padded[:lo])
+				for j := lo; j < hi; j++ {
+					padded[j] = row[(ix0+j)>>1]
+				}
+				clear(padded[hi:])
+				strip = &padded
 			default: // the left or right border: a zero-padded copy
 				clear(padded[:])
-				lo, hi := max(0, -ix0), min(span, g.w-ix0)
 				copy(padded[lo:hi], plane[iy*g.w+ix0+lo:iy*g.w+ix0+hi])
 				strip = &padded
 			}
@@ -341,8 +352,8 @@ func (wg *winograd) gatherTile(t, ci int, d *[wgPoints * wgLanes]float32, l int)
 	n, r := t/perImage, t%perImage
 	iy0 := (r/wg.tilesX)*wgOut - g.pad
 	ix0 := (r%wg.tilesX)*wgOut - g.pad
-	plane := wg.xs[(n*g.cin+ci)*g.h*g.w : (n*g.cin+ci+1)*g.h*g.w]
-	if iy0 >= 0 && ix0 >= 0 && iy0+wgIn <= g.h && ix0+wgIn <= g.w {
+	plane, pw := wg.plane(n, ci)
+	if !wg.upsampled && iy0 >= 0 && ix0 >= 0 && iy0+wgIn <= g.h && ix0+wgIn <= g.w {
 		for y := 0; y < wgIn; y++ {
 			row := (*[wgIn]float32)(plane[(iy0+y)*g.w+ix0:])
 			for x, v := range row {
@@ -356,13 +367,28 @@ func (wg *winograd) gatherTile(t, ci int, d *[wgPoints * wgLanes]float32, l int)
 		if iy < 0 || iy >= g.h {
 			continue
 		}
-		row := plane[iy*g.w : (iy+1)*g.w]
 		for x := 0; x < wgIn; x++ {
-			if ix := ix0 + x; ix >= 0 && ix < g.w {
-				d[(y*wgIn+x)*wgLanes+l] = row[ix]
+			ix := ix0 + x
+			switch {
+			case ix < 0 || ix >= g.w:
+			case wg.upsampled:
+				d[(y*wgIn+x)*wgLanes+l] = plane[(iy>>1)*pw+(ix>>1)]
+			default:
+				d[(y*wgIn+x)*wgLanes+l] = plane[iy*g.w+ix]
 			}
 		}
 	}
+}
+
+// plane returns channel ci of image n of the input as stored, and its row
+// length: half the input's width when it stands for its upsampling.
+func (wg *winograd) plane(n, ci int) ([]float32, int) {
+	g := wg.g
+	h, w := g.h, g.w
+	if wg.upsampled {
+		h, w = h/2, w/2
+	}
+	return wg.xs[(n*g.cin+ci)*h*w : (n*g.cin+ci+1)*h*w], w
 }
 
 // multiply computes the chunk's 36 products M[ξ] = U[ξ]·V[ξ] on the

@@ -227,3 +227,76 @@ func TestConvAlgorithm(t *testing.T) {
 		require.InDelta(t, bv[i], av[i], 2e-3, "element %d", i)
 	}
 }
+
+// TestUpsample2xConv2D compares the fused upsample-and-convolve with its
+// two-step definition: on Winograd geometries (forced, and chosen by the
+// cost model at a VAE-like width) the tiles are read from the half-size
+// input; elsewhere the device upsamples and convolves.
+func TestUpsample2xConv2D(t *testing.T) {
+	cases := []struct {
+		name                  string
+		algo                  convAlgo
+		n, cin, cout, h, w, p int
+		k                     int
+	}{
+		{"forced winograd, odd sides", convWinograd, 2, 5, 7, 7, 5, 1, 3},
+		{"forced winograd, no pad", convWinograd, 1, 3, 4, 4, 9, 0, 3},
+		{"cost model picks winograd", convAuto, 1, 128, 128, 48, 46, 1, 3},
+		{"1x1 falls back", convAuto, 1, 6, 4, 5, 5, 0, 1},
+		{"direct pinned falls back", convDirect, 1, 5, 3, 6, 7, 1, 3},
+		{"kernel wider than x", convAuto, 1, 2, 3, 1, 1, 0, 2},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := New(2)
+			d.conv = tc.algo
+			r := rand.New(rand.NewPCG(uint64(i), 11))
+			randn := func(n int) []float32 {
+				v := make([]float32, n)
+				for j := range v {
+					v[j] = float32(r.NormFloat64())
+				}
+				return v
+			}
+			x, err := d.Upload(tensor.Shape{tc.n, tc.cin, tc.h, tc.w}, randn(tc.n*tc.cin*tc.h*tc.w))
+			require.NoError(t, err)
+			w, err := d.Upload(tensor.Shape{tc.cout, tc.cin, tc.k, tc.k}, randn(tc.cout*tc.cin*tc.k*tc.k))
+			require.NoError(t, err)
+			b, err := d.Upload(tensor.Shape{tc.cout}, randn(tc.cout))
+			require.NoError(t, err)
+			p := compute.Conv2DParams{Padding: tc.p}
+			up, err := d.Upsample2x(x)
+			require.NoError(t, err)
+			if tc.name == "cost model picks winograd" {
+				algo, err := d.ConvAlgorithm(up, w, p)
+				require.NoError(t, err)
+				require.Equal(t, AlgoWinograd, algo)
+			}
+			want, err := d.Conv2D(up, w, b, p)
+			require.NoError(t, err)
+			got, err := d.Upsample2xConv2D(x, w, b, p)
+			require.NoError(t, err)
+			require.Equal(t, want.Shape(), got.Shape())
+			wv, err := d.Download(want)
+			require.NoError(t, err)
+			gv, err := d.Download(got)
+			require.NoError(t, err)
+			// Both sides take the same algorithm on the same values, so the
+			// results agree to rounding in the order of additions at most.
+			for j := range wv {
+				require.InDelta(t, wv[j], gv[j], 1e-4*(1+math.Abs(float64(wv[j]))), "element %d", j)
+			}
+		})
+	}
+	t.Run("errors", func(t *testing.T) {
+		d := New(1)
+		x, err := d.Alloc(tensor.Shape{1, 3, 4, 4})
+		require.NoError(t, err)
+		w, err := d.Alloc(tensor.Shape{2, 5, 3, 3})
+		require.NoError(t, err)
+		_, err = d.Upsample2xConv2D(x, w, tensor.Tensor{}, compute.Conv2DParams{Padding: 1})
+		require.Error(t, err, "channel mismatch")
+		_, err = d.Upsample2xConv2D(tensor.Tensor{}, w, tensor.Tensor{}, compute.Conv2DParams{})
+		require.Error(t, err)
+	})
+}

@@ -49,14 +49,5 @@ func LoadUpsample(w *nn.Weights, ch int) (*Upsample, error) {
 
 // Forward maps [B, C, H, W] to [B, C, 2H, 2W].
 func (s *Upsample) Forward(d compute.Device, x tensor.Tensor) (tensor.Tensor, error) {
-	up, err := d.Upsample2x(x)
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upsample: %w", err)
-	}
-	out, err := s.Conv.Forward(d, up)
-	nn.Free(d, up)
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upsample conv: %w", err)
-	}
-	return out, nil
+	return s.Conv.ForwardUpsampled(d, x)
 }

@@ -26,16 +26,7 @@ func LoadUpsample(w *nn.Weights, ch int) (*Upsample, error) {
 
 // Forward maps x [N, C, H, W] → [N, C, 2H, 2W].
 func (u *Upsample) Forward(d compute.Device, x tensor.Tensor) (tensor.Tensor, error) {
-	up, err := d.Upsample2x(x)
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upsample: %w", err)
-	}
-	out, err := u.Conv.Forward(d, up)
-	nn.Free(d, up)
-	if err != nil {
-		return tensor.Tensor{}, fmt.Errorf("upsample conv: %w", err)
-	}
-	return out, nil
+	return u.Conv.ForwardUpsampled(d, x)
 }
 
 // Decoder is LDM's Decoder: z [N, z, h, w] → image [N, 3, h·f, w·f]. LDM
