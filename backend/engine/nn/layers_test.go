@@ -112,7 +112,19 @@ func TestConv2D(t *testing.T) {
 	require.NoError(t, err)
 	oh, ow := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
 	require.Equal(t, tensor.Shape{1, cout, oh, ow}, y.Shape())
-	wt, b := f.host("c.weight"), f.host("c.bias")
+	want := refConv(cin, cout, k, oh, ow, stride, pad, f.host("c.weight"), f.host("c.bias"), func(ci, iy, ix int) (float64, bool) {
+		if iy < 0 || iy >= h || ix < 0 || ix >= w {
+			return 0, false
+		}
+		return xr[(ci*h+iy)*w+ix], true
+	})
+	f.check(y, want)
+}
+
+// refConv is a float64 cross-correlation of one image with weights wt
+// [cout, cin, k, k] and bias b; in reads input pixel (ci, iy, ix), false
+// outside the image (zero padding).
+func refConv(cin, cout, k, oh, ow, stride, pad int, wt, b []float64, in func(ci, iy, ix int) (float64, bool)) []float64 {
 	want := make([]float64, cout*oh*ow)
 	for o := range cout {
 		for oy := range oh {
@@ -121,11 +133,9 @@ func TestConv2D(t *testing.T) {
 				for ci := range cin {
 					for ky := range k {
 						for kx := range k {
-							iy, ix := oy*stride-pad+ky, ox*stride-pad+kx
-							if iy < 0 || iy >= h || ix < 0 || ix >= w {
-								continue
+							if v, ok := in(ci, oy*stride-pad+ky, ox*stride-pad+kx); ok {
+								s += v * wt[((o*cin+ci)*k+ky)*k+kx]
 							}
-							s += xr[(ci*h+iy)*w+ix] * wt[((o*cin+ci)*k+ky)*k+kx]
 						}
 					}
 				}
@@ -133,7 +143,7 @@ func TestConv2D(t *testing.T) {
 			}
 		}
 	}
-	f.check(y, want)
+	return want
 }
 
 // plainDevice hides the CPU device's optional interfaces, such as
@@ -150,27 +160,12 @@ func TestConv2DForwardUpsampled(t *testing.T) {
 	require.NoError(t, err)
 	x, xr := f.input(1, cin, h, w)
 	const uh, uw = 2 * h, 2 * w
-	wt, b := f.host("c.weight"), f.host("c.bias")
-	want := make([]float64, cout*uh*uw)
-	for o := range cout {
-		for oy := range uh {
-			for ox := range uw {
-				s := b[o]
-				for ci := range cin {
-					for ky := range k {
-						for kx := range k {
-							iy, ix := oy-pad+ky, ox-pad+kx
-							if iy < 0 || iy >= uh || ix < 0 || ix >= uw {
-								continue
-							}
-							s += xr[(ci*h+iy/2)*w+ix/2] * wt[((o*cin+ci)*k+ky)*k+kx]
-						}
-					}
-				}
-				want[(o*uh+oy)*uw+ox] = s
-			}
+	want := refConv(cin, cout, k, uh, uw, 1, pad, f.host("c.weight"), f.host("c.bias"), func(ci, iy, ix int) (float64, bool) {
+		if iy < 0 || iy >= uh || ix < 0 || ix >= uw {
+			return 0, false
 		}
-	}
+		return xr[(ci*h+iy/2)*w+ix/2], true // nearest ×2
+	})
 	_, fused := f.dev.(compute.UpsampleConv)
 	require.True(t, fused, "the CPU device has the fused form")
 	for _, d := range []compute.Device{f.dev, plainDevice{f.dev}} {

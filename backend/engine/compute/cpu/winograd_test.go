@@ -55,17 +55,10 @@ func TestWinogradMatchesDirect(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 7))
-			randn := func(n int) []float32 {
-				v := make([]float32, n)
-				for j := range v {
-					v[j] = float32(r.NormFloat64())
-				}
-				return v
-			}
 			d, err := newOnPaths(2, gemm.Paths()[0], vmath.Paths()[0])
 			require.NoError(t, err)
 			d.conv = convWinograd
-			xv, wv, bv := randn(tc.n*tc.cin*tc.h*tc.w), randn(tc.cout*tc.cin*9), randn(tc.cout)
+			xv, wv, bv := randn(r, tc.n*tc.cin*tc.h*tc.w), randn(r, tc.cout*tc.cin*9), randn(r, tc.cout)
 			x, err := d.Upload(tensor.Shape{tc.n, tc.cin, tc.h, tc.w}, xv)
 			require.NoError(t, err)
 			var w tensor.Tensor
@@ -202,16 +195,9 @@ func TestConvAlgorithm(t *testing.T) {
 	// The pinned device computes the same convolution by the other road.
 	conv := func(dev *Device) []float32 {
 		r := rand.New(rand.NewPCG(1, 1))
-		randn := func(n int) []float32 {
-			v := make([]float32, n)
-			for i := range v {
-				v[i] = float32(r.NormFloat64())
-			}
-			return v
-		}
-		xs, err := dev.Upload(tensor.Shape{1, 64, 40, 36}, randn(64*40*36))
+		xs, err := dev.Upload(tensor.Shape{1, 64, 40, 36}, randn(r, 64*40*36))
 		require.NoError(t, err)
-		ws, err := dev.Upload(tensor.Shape{48, 64, 3, 3}, randn(48*64*9))
+		ws, err := dev.Upload(tensor.Shape{48, 64, 3, 3}, randn(r, 48*64*9))
 		require.NoError(t, err)
 		y, err := dev.Conv2D(xs, ws, tensor.Tensor{}, compute.Conv2DParams{Padding: 1})
 		require.NoError(t, err)
@@ -251,18 +237,11 @@ func TestUpsample2xConv2D(t *testing.T) {
 			d := New(2)
 			d.conv = tc.algo
 			r := rand.New(rand.NewPCG(uint64(i), 11))
-			randn := func(n int) []float32 {
-				v := make([]float32, n)
-				for j := range v {
-					v[j] = float32(r.NormFloat64())
-				}
-				return v
-			}
-			x, err := d.Upload(tensor.Shape{tc.n, tc.cin, tc.h, tc.w}, randn(tc.n*tc.cin*tc.h*tc.w))
+			x, err := d.Upload(tensor.Shape{tc.n, tc.cin, tc.h, tc.w}, randn(r, tc.n*tc.cin*tc.h*tc.w))
 			require.NoError(t, err)
-			w, err := d.Upload(tensor.Shape{tc.cout, tc.cin, tc.k, tc.k}, randn(tc.cout*tc.cin*tc.k*tc.k))
+			w, err := d.Upload(tensor.Shape{tc.cout, tc.cin, tc.k, tc.k}, randn(r, tc.cout*tc.cin*tc.k*tc.k))
 			require.NoError(t, err)
-			b, err := d.Upload(tensor.Shape{tc.cout}, randn(tc.cout))
+			b, err := d.Upload(tensor.Shape{tc.cout}, randn(r, tc.cout))
 			require.NoError(t, err)
 			p := compute.Conv2DParams{Padding: tc.p}
 			up, err := d.Upsample2x(x)
@@ -299,4 +278,13 @@ func TestUpsample2xConv2D(t *testing.T) {
 		_, err = d.Upsample2xConv2D(tensor.Tensor{}, w, tensor.Tensor{}, compute.Conv2DParams{})
 		require.Error(t, err)
 	})
+}
+
+// randn returns n standard normal values from r.
+func randn(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
 }
