@@ -28,8 +28,8 @@ func (d *Device) Activate(x tensor.Tensor, act compute.Activation) (tensor.Tenso
 	return out, nil
 }
 
-// activate sets dst = act(src). SiLU and QuickGELU, the swish forms, use
-// the vectorised exponential; the GELU forms stay scalar in float64.
+// activate sets dst = act(src). SiLU, QuickGELU (the swish forms) and the
+// exact GELU are vectorised; the tanh GELU stays scalar.
 func (d *Device) activate(dst, src []float32, act compute.Activation) {
 	switch act {
 	case compute.ActSiLU:
@@ -37,9 +37,7 @@ func (d *Device) activate(dst, src []float32, act compute.Activation) {
 	case compute.ActQuickGELU:
 		d.vm.AffineSwish(dst, src, 1, 0, 1.702)
 	case compute.ActGELU:
-		for i, x := range src {
-			dst[i] = float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
-		}
+		d.vm.GELU(dst, src)
 	case compute.ActGELUTanh:
 		for i, x := range src {
 			dst[i] = geluTanh(x)

@@ -110,11 +110,7 @@ func (d *Device) winogradConv(g convGeom, xs []float32, upsampled bool, wop gemm
 	perPanel := wgPoints * mk.MR() * g.cin * 4
 	blocks := ceilDiv(panels, max(1, wgFilterBytes/perPanel))
 	block := ceilDiv(panels, blocks) * mk.MR()
-	perTile := wgPoints * (g.cin + block) * 4
-	// Chunks are whole B panels and whole groups of transform lanes.
-	unit := max(mk.NR(), wgLanes)
-	wg.chunk = max(unit, wgScratchBytes/perTile/unit*unit)
-	wg.chunk = min(wg.chunk, ceilDiv(wg.tiles, unit)*unit)
+	wg.chunk = wgChunk(wg.tiles, g.cin, block, mk.NR())
 	nu, nv := wgPoints*block*g.cin, wgPoints*g.cin*wg.chunk
 	scratch, release := scratchF32(nu + nv + wgPoints*block*wg.chunk)
 	defer release()
@@ -489,6 +485,15 @@ func (wg *winograd) storeRow(co, t, count int, o []float32, b float32) bool {
 		}
 	}
 	return true
+}
+
+// wgChunk is how many tiles a chunk takes: as many as fit wgScratchBytes
+// with their transformed input (cin values per point) and products (block
+// rows per point), in whole B panels (nr) and transform lane groups.
+func wgChunk(tiles, cin, block, nr int) int {
+	unit := max(nr, wgLanes)
+	chunk := max(unit, wgScratchBytes/(wgPoints*(cin+block)*4)/unit*unit)
+	return min(chunk, ceilDiv(tiles, unit)*unit)
 }
 
 // scratchF32 returns n zeroed float32s and the function that gives them

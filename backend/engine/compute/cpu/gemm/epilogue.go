@@ -1,6 +1,10 @@
 package gemm
 
-import "math"
+import (
+	"math"
+
+	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/vmath"
+)
 
 // applyEpilogue adds the biases to C's rows [i0,i1) × cols [j0,j1) and
 // applies the activation. ep may be nil.
@@ -26,8 +30,9 @@ func applyEpilogue(c []float32, ldc, i0, i1, j0, j1 int, ep *Epilogue) {
 }
 
 // activate applies act in place. The transcendental forms use float32
-// approximations (exp32, erfc32) accurate to a few ulp, since math.Exp and
-// math.Erf in float64 would cost more than the GEMM tile they follow.
+// approximations (exp32; vmath's GELU) accurate to a few ulp, since
+// math.Exp and math.Erf in float64 would cost more than the GEMM tile they
+// follow.
 func activate(x []float32, act Activation) {
 	switch act {
 	case ActSiLU:
@@ -35,10 +40,8 @@ func activate(x []float32, act Activation) {
 			x[i] = v * sigmoid32(v)
 		}
 	case ActGELU:
-		for i, v := range x {
-			// Φ(v) = erfc(−v/√2)/2.
-			x[i] = 0.5 * v * erfc32(-v*(1/math.Sqrt2))
-		}
+		// The vectorised form, shared with the device's own GELU.
+		vmath.Best().GELU(x, x)
 	case ActGELUTanh:
 		// ½(1+tanh u) = σ(2u).
 		const s = 0.7978845608028654 // √(2/π)
@@ -92,30 +95,4 @@ func exp32(x float32) float32 {
 		n--
 	}
 	return y * math.Float32frombits(uint32(n+127)<<23)
-}
-
-// erfc32 is the complementary error function with fractional error below
-// 1.2e-7 everywhere (Numerical Recipes erfcc, a Chebyshev fit), so the tail
-// of GELU for negative inputs keeps its relative accuracy.
-func erfc32(x float32) float32 {
-	z := x
-	if z < 0 {
-		z = -z
-	}
-	t := 1 / (1 + 0.5*z)
-	p := float32(0.17087277)
-	p = p*t - 0.82215223
-	p = p*t + 1.48851587
-	p = p*t - 1.13520398
-	p = p*t + 0.27886807
-	p = p*t - 0.18628806
-	p = p*t + 0.09678418
-	p = p*t + 0.37409196
-	p = p*t + 1.00002368
-	p = p*t - 1.26551223
-	r := t * exp32(-z*z+p)
-	if x < 0 {
-		return 2 - r
-	}
-	return r
 }

@@ -59,6 +59,12 @@ func affineAVX512(dst, src *float32, n int, a, b, c float32, swish int)
 //go:noescape
 func linComb16AVX512(dst *float32, dstStride int, src *float32, srcStride int, c *float32, rows, cols int)
 
+// geluAVX512 is geluGeneric for n a positive multiple of 16; 1/(1+z/2)
+// is an exact division (VDIVPS), the exponential the EXP2 macro.
+//
+//go:noescape
+func geluAVX512(dst, src *float32, n int)
+
 // archPaths lists the amd64 kernels this CPU can run, best first.
 func archPaths() []*path {
 	if !cpu.X86.HasAVX512F {
@@ -67,6 +73,6 @@ func archPaths() []*path {
 	return []*path{{
 		name: "avx512", flashStep: flashStepAVX512, max: maxAVX512,
 		expShift: expShiftAVX512, sumSq: sumSqAVX512, affine: affineAVX512,
-		lincomb: linComb16AVX512,
+		lincomb: linComb16AVX512, gelu: geluAVX512,
 	}}
 }

@@ -322,3 +322,77 @@ singlecol:
 done:
 	VZEROUPPER
 	RET
+
+// The erfc fit's coefficients c9…c0 (float32 bits), then 1/√2, 0.5, 2 and
+// the sign mask.
+DATA geluc<>+0(SB)/4, $0x3e2ef945
+DATA geluc<>+4(SB)/4, $0xbf527892
+DATA geluc<>+8(SB)/4, $0x3fbe87b0
+DATA geluc<>+12(SB)/4, $0xbf914e5d
+DATA geluc<>+16(SB)/4, $0x3e8ec7cc
+DATA geluc<>+20(SB)/4, $0xbe3ec24c
+DATA geluc<>+24(SB)/4, $0x3dc636c9
+DATA geluc<>+28(SB)/4, $0x3ebf88fb
+DATA geluc<>+32(SB)/4, $0x3f8000c7
+DATA geluc<>+36(SB)/4, $0xbfa1fc4e
+DATA geluc<>+40(SB)/4, $0x3f3504f3
+DATA geluc<>+44(SB)/4, $0x3f000000
+DATA geluc<>+48(SB)/4, $0x40000000
+DATA geluc<>+52(SB)/4, $0x7fffffff
+GLOBL geluc<>(SB), RODATA|NOPTR, $56
+
+// func geluAVX512(dst, src *float32, n int)
+// Z10–Z19: c9…c0; Z5: 1/√2, Z6: 0.5, Z7: 2, Z8: |x| mask; Z20–Z29: LOADC.
+TEXT ·geluAVX512(SB), NOSPLIT, $0-24
+	LOADC
+	VBROADCASTSS geluc<>+0(SB), Z10
+	VBROADCASTSS geluc<>+4(SB), Z11
+	VBROADCASTSS geluc<>+8(SB), Z12
+	VBROADCASTSS geluc<>+12(SB), Z13
+	VBROADCASTSS geluc<>+16(SB), Z14
+	VBROADCASTSS geluc<>+20(SB), Z15
+	VBROADCASTSS geluc<>+24(SB), Z16
+	VBROADCASTSS geluc<>+28(SB), Z17
+	VBROADCASTSS geluc<>+32(SB), Z18
+	VBROADCASTSS geluc<>+36(SB), Z19
+	VBROADCASTSS geluc<>+40(SB), Z5
+	VBROADCASTSS geluc<>+44(SB), Z6
+	VBROADCASTSS geluc<>+48(SB), Z7
+	VBROADCASTSS geluc<>+52(SB), Z8
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Z9, Z9, Z9
+
+geluloop:
+	VMOVUPS (SI), Z0         // v
+	VMULPS Z5, Z0, Z1        // v/√2
+	VANDPS Z8, Z1, Z1        // z = |v|/√2
+	VMOVAPS Z29, Z2
+	VFMADD231PS Z6, Z1, Z2   // 1 + z/2
+	VDIVPS Z2, Z29, Z2       // t
+	VMOVAPS Z10, Z3          // p = c9
+	VFMADD213PS Z11, Z2, Z3
+	VFMADD213PS Z12, Z2, Z3
+	VFMADD213PS Z13, Z2, Z3
+	VFMADD213PS Z14, Z2, Z3
+	VFMADD213PS Z15, Z2, Z3
+	VFMADD213PS Z16, Z2, Z3
+	VFMADD213PS Z17, Z2, Z3
+	VFMADD213PS Z18, Z2, Z3
+	VFMADD213PS Z19, Z2, Z3  // p = Σ c_i t^i
+	VFNMADD231PS Z1, Z1, Z3  // p − z²
+	VMULPS Z20, Z3, Z3       // in log2 units
+	EXP2(Z3, Z4, Z1)         // Z1 = e^(p − z²)
+	VMULPS Z2, Z1, Z1        // r = erfc(z)
+	VCMPPS $14, Z9, Z0, K1   // v > 0
+	VSUBPS Z1, Z7, K1, Z1    // there r = 2 − r
+	VMULPS Z6, Z0, Z0        // v/2
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JNZ  geluloop
+	VZEROUPPER
+	RET

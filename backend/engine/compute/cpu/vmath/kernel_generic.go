@@ -126,3 +126,44 @@ func linComb16Generic(dst []float32, dstStride int, src []float32, srcStride int
 		*(*[lanes]float32)(dst[o*dstStride:]) = acc
 	}
 }
+
+// The erfc fit's coefficients, constant term first: erfc(z) ≈
+// t·exp(−z² + Σ c_i t^i) with t = 1/(1 + z/2), z ≥ 0.
+const (
+	erfc0 = -1.26551223
+	erfc1 = 1.00002368
+	erfc2 = 0.37409196
+	erfc3 = 0.09678418
+	erfc4 = -0.18628806
+	erfc5 = 0.27886807
+	erfc6 = -1.13520398
+	erfc7 = 1.48851587
+	erfc8 = -0.82215223
+	erfc9 = 0.17087277
+)
+
+// geluGeneric is GELU on every element.
+func geluGeneric(dst, src []float32) {
+	for i, v := range src[:len(dst)] {
+		z := v * (1 / math.Sqrt2) // erfc's argument is −z; fit |z|
+		if z < 0 {
+			z = -z
+		}
+		t := 1 / (1 + 0.5*z)
+		p := float32(erfc9)
+		p = p*t + erfc8
+		p = p*t + erfc7
+		p = p*t + erfc6
+		p = p*t + erfc5
+		p = p*t + erfc4
+		p = p*t + erfc3
+		p = p*t + erfc2
+		p = p*t + erfc1
+		p = p*t + erfc0
+		r := t * exp2Generic((p-z*z)*math.Log2E) // erfc(|v|/√2)
+		if v > 0 {
+			r = 2 - r // erfc(−z) = 2 − erfc(z)
+		}
+		dst[i] = 0.5 * v * r
+	}
+}

@@ -314,3 +314,43 @@ func TestLinComb16(t *testing.T) {
 		require.Panics(t, func() { k.LinComb16(make([]float32, 31), 16, make([]float32, 16), 16, make([]float32, 2), 2, 1) })
 	})
 }
+
+// TestGELU compares GELU on each path with x·Φ(x) in float64, relative to
+// the result everywhere (the erfc fit keeps the negative tail accurate;
+// float32 rounding of −x²/2 inside the exponential costs a relative error
+// growing like x²·1e-7, 4e-6 at x = −6.7, where GELU is 7e-11),
+// and checks NaN, ±Inf, tails and the in-place form.
+func TestGELU(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 4))
+	src := randVec(r, 1000, 3)
+	src = append(src, 0, -0, 1e-30, -1e-30, -5, -9, -12, 5, 9, 40, -40,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()))
+	forEachPath(t, func(t *testing.T, k Kernels) {
+		for _, n := range []int{len(src), 17, 16, 3} {
+			dst, intact := guarded(t, n)
+			k.GELU(dst, src)
+			intact()
+			for i, v := range src[:n] {
+				x := float64(v)
+				want := x * 0.5 * math.Erfc(-x/math.Sqrt2)
+				got := float64(dst[i])
+				switch {
+				case math.IsNaN(x):
+					require.True(t, math.IsNaN(got), "NaN in, NaN out")
+				case math.IsInf(x, 1):
+					require.True(t, math.IsInf(got, 1), "+Inf")
+				case math.IsInf(x, -1):
+					require.True(t, math.IsNaN(got), "−Inf·Φ(−Inf) is NaN, as in torch (got %v)", got)
+				default:
+					require.Truef(t, relClose(got, want, 2e-6+2e-7*x*x, 1e-37), "GELU(%v) = %v, want %v", v, got, want)
+				}
+			}
+		}
+		inPlace := append([]float32(nil), src[:64]...)
+		want := make([]float32, 64)
+		k.GELU(want, src[:64])
+		k.GELU(inPlace, inPlace)
+		require.Equal(t, want, inPlace)
+		require.Panics(t, func() { k.GELU(make([]float32, 4), make([]float32, 3)) })
+	})
+}
