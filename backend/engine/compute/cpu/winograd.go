@@ -47,9 +47,11 @@ const (
 )
 
 // Cost model for choosing Winograd over the implicit GEMM, in units of one
-// GEMM multiply-add. The transforms are scalar Go code; on Sapphire Rapids
-// one transform operation costs about as much as wgScalar multiply-adds in
-// the AVX-512 micro-kernel.
+// GEMM multiply-add. The transforms' arithmetic is vectorised (LinComb16)
+// but their gathers and scatters are scalar; fitted to BenchmarkConvAlgorithms
+// on Sapphire Rapids (AVX-512), one nominal transform operation costs about
+// wgScalar multiply-adds of the micro-kernel. It errs towards the implicit
+// GEMM: 64-channel 64² convolutions, about even, stay there.
 const (
 	wgScalar     = 24
 	wgInputOps   = 240 // B^T·d·B per input tile and channel
