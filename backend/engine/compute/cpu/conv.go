@@ -80,7 +80,11 @@ func (d *Device) conv2D(op string, g convGeom, x, w, bias tensor.Tensor, upsampl
 	if err != nil {
 		return tensor.Tensor{}, fmt.Errorf("%s: %w", op, err)
 	}
-	if g.group != 1 {
+	algo := d.convAlgorithm(g)
+	if upsampled {
+		algo = AlgoWinograd // Upsample2xConv2D checked the geometry fits
+	}
+	if algo == AlgoDepthwise {
 		ws, err := d.f32(w, op)
 		if err != nil {
 			return tensor.Tensor{}, err
@@ -93,7 +97,7 @@ func (d *Device) conv2D(op string, g convGeom, x, w, bias tensor.Tensor, upsampl
 	k := g.cin * g.kh * g.kw
 	pix := g.oh * g.ow
 	wop := d.operand(w, wb, 0, g.cout, k, false)
-	if upsampled || d.conv.winograd(g) {
+	if algo == AlgoWinograd {
 		d.winogradConv(g, xs, upsampled, wop, bs, y)
 		return out, nil
 	}
@@ -104,7 +108,7 @@ func (d *Device) conv2D(op string, g convGeom, x, w, bias tensor.Tensor, upsampl
 	for i := 0; i < g.n; i++ {
 		img := xs[i*g.cin*g.h*g.w : (i+1)*g.cin*g.h*g.w]
 		var b gemm.Operand
-		if g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0 {
+		if algo == AlgoGEMM1x1 {
 			b = gemm.Dense(g.cin, pix, img, pix) // 1×1: the image is the matrix
 		} else {
 			b = &patches{g: g, x: img}
@@ -130,15 +134,21 @@ func (d *Device) ConvAlgorithm(x, w tensor.Tensor, p compute.Conv2DParams) (stri
 	if err != nil {
 		return "", err
 	}
+	return d.convAlgorithm(g), nil
+}
+
+// convAlgorithm picks the algorithm for a checked geometry; conv2D runs
+// what it picks.
+func (d *Device) convAlgorithm(g convGeom) string {
 	switch {
 	case g.group != 1:
-		return AlgoDepthwise, nil
+		return AlgoDepthwise
 	case d.conv.winograd(g):
-		return AlgoWinograd, nil
+		return AlgoWinograd
 	case g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0:
-		return AlgoGEMM1x1, nil
+		return AlgoGEMM1x1
 	}
-	return AlgoImplicitGEMM, nil
+	return AlgoImplicitGEMM
 }
 
 // WithoutWinograd returns a device on d's code paths whose convolutions

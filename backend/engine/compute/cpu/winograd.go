@@ -2,8 +2,6 @@ package cpu
 
 import (
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/dreamlayer/dreamlayer/backend/engine/compute/cpu/gemm"
@@ -86,9 +84,10 @@ type winograd struct {
 	co0, cout        int // the block of output channels in progress
 	coPad            int // cout rounded up to whole A panels
 	chunk            int // tiles per chunk, a multiple of NR
-	threads          int
-	u                []float32 // filters in the transform domain, as A panels per point
-	v, m             []float32 // one chunk's transformed input (B panels) and products
+	d                *Device
+	scratch          []*wgScratch // per worker
+	u                []float32    // filters in the transform domain, as A panels per point
+	v, m             []float32    // one chunk's transformed input (B panels) and products
 	xs, bias, output []float32
 	upsampled        bool // xs is half size: pixel (y, x) of the input is xs's (y/2, x/2)
 }
@@ -100,7 +99,7 @@ type winograd struct {
 func (d *Device) winogradConv(g convGeom, xs []float32, upsampled bool, wop gemm.Operand, bs, y []float32) {
 	mk := d.gemm.Tiler()
 	wg := &winograd{
-		g: g, mk: mk, vm: d.vm, mat: newWgMatrices(), threads: d.threads,
+		g: g, mk: mk, vm: d.vm, mat: newWgMatrices(), d: d, scratch: make([]*wgScratch, d.threads),
 		tilesY: ceilDiv(g.oh, wgOut), tilesX: ceilDiv(g.ow, wgOut),
 		xs: xs, upsampled: upsampled, bias: bs, output: y,
 	}
@@ -131,33 +130,24 @@ func (d *Device) winogradConv(g convGeom, xs []float32, upsampled bool, wop gemm
 }
 
 // wgScratch is one worker's staging for the transforms. It lives on the heap
-// once per worker: arrays passed to the vmath kernels through their function
-// table would otherwise escape, one allocation per call.
+// once per worker and convolution: arrays passed to the vmath kernels
+// through their function table would otherwise escape, one allocation per
+// call.
 type wgScratch struct {
 	row     []float32 // one A panel's filters, [MR, Cin·9]
 	stage   []float32 // their transforms for 16 channels, [36][16][MR]
 	a, b, c [wgPoints * wgLanes]float32
 }
 
-// run calls fn(task) for tasks [0, n) on the device's threads, handing them
-// out in order as workers become free.
+// run calls fn(task) for tasks [0, n) on the device's workers
+// (Device.tasks), each with its own scratch, kept for the whole convolution.
 func (wg *winograd) run(n int, fn func(task int, s *wgScratch)) {
-	workers := min(wg.threads, n)
-	var next atomic.Int64
-	var done sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		done.Go(func() {
-			scratch := &wgScratch{}
-			for {
-				t := int(next.Add(1)) - 1
-				if t >= n {
-					return
-				}
-				fn(t, scratch)
-			}
-		})
-	}
-	done.Wait()
+	wg.d.tasks(n, func(w, task int) {
+		if wg.scratch[w] == nil {
+			wg.scratch[w] = &wgScratch{}
+		}
+		fn(task, wg.scratch[w])
+	})
 }
 
 // The transform matrices, row-major: B^T (6×6) takes an input tile to the
